@@ -1,0 +1,52 @@
+import type { MuxError } from "./errors.js";
+
+/**
+ * Streams the peer opened, waiting for the application: a FIFO with a backlog limit
+ * (PROTOCOL.md: beyond it the session answers RST AcceptQueueFull) and the accept() calls waiting
+ * for the next one. Once closed, every waiting and future take() rejects with the session's error.
+ */
+export class AcceptQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+  private waiters: { resolve: (v: T) => void; reject: (e: unknown) => void }[] = [];
+  private error: MuxError | null = null;
+
+  constructor(readonly backlog: number) {}
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Hands `item` to a waiting accept(), or queues it. */
+  push(item: T): void {
+    const w = this.waiters.shift();
+    if (w) return w.resolve(item);
+    this.items.push(item);
+  }
+
+  take(): Promise<T> {
+    if (this.head < this.items.length) {
+      const item = this.items[this.head]!;
+      this.items[this.head++] = undefined as T;
+      if (this.head === this.items.length) {
+        this.items.length = 0;
+        this.head = 0;
+      }
+      return Promise.resolve(item);
+    }
+    if (this.error) return Promise.reject(this.error);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Drops what is queued (returned, so the caller can end it) and fails the waiters. */
+  close(error: MuxError): T[] {
+    this.error = error;
+    const left = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.reject(error);
+    return left;
+  }
+}

@@ -1,0 +1,167 @@
+import { FrameType } from "./frame/constants.js";
+import { Output } from "./frame/output.js";
+import type { DirectTransport } from "./transport.js";
+
+/** A stream as the writer sees it: something that can put its next DATA frames into an Output. */
+export interface Sender {
+  /** Set while the stream sits in the writer's ready queue. */
+  queued: boolean;
+  /** Whether the stream has a frame it may send now (data with credit, a SYN or a FIN). */
+  sendable(): boolean;
+  /** Appends at most `quantum` payload bytes of frames; returns the payload bytes appended. */
+  emit(out: Output, quantum: number): number;
+}
+
+/** Payload bytes one stream may send before the next ready stream gets its turn. */
+const QUANTUM = 16 * 1024;
+/** Bytes gathered into one transport write at most; past it the writer yields to the connection. */
+const FLUSH_LIMIT = 256 * 1024;
+/** Control frames queued while the connection is backed up before we stop reading from it. */
+const CONTROL_BACKLOG = 4096;
+
+const PADDING_TYPE = 0xf;
+
+/**
+ * The session's writer: one per session, the only code that writes to the transport.
+ *
+ * Fairness (DESIGN.md, "Be fair"): control frames (WNDINC, RST, GOAWAY) go first; DATA is taken
+ * round-robin from the streams that have something to send, at most QUANTUM bytes per turn, so a
+ * bulk stream never queues far ahead of a small frame on another stream.
+ * Coalescing: frames produced within one tick are written together (one transport write), since
+ * the flush runs as a microtask after the code that produced them.
+ */
+export class Scheduler {
+  private readonly out = new Output();
+  /** Ready streams, round-robin: an array with a moving head instead of O(n) shift(). */
+  private ready: Sender[] = [];
+  private head = 0;
+  /** Control frames: [type, streamId, value] triples (RST, WNDINC). */
+  private control: number[] = [];
+  private goAways: { last: number; code: number; debug: Uint8Array; pad: boolean }[] = [];
+  private flushQueued = false;
+  private blocked = false;
+  private closed = false;
+  private pausedReading = false;
+  private flushWaiters: (() => void)[] = [];
+  private readonly flushTask = () => this.flush();
+
+  constructor(private readonly link: DirectTransport) {}
+
+  /** The transport drained after a write that filled its buffer. */
+  drained(): void {
+    this.blocked = false;
+    this.flush();
+  }
+
+  enqueue(s: Sender): void {
+    if (s.queued || this.closed) return;
+    s.queued = true;
+    this.ready.push(s);
+    this.schedule();
+  }
+
+  rst(streamId: number, code: number): void {
+    this.pushControl(FrameType.RST, streamId, code);
+  }
+
+  wndInc(streamId: number, increment: number): void {
+    this.pushControl(FrameType.WNDINC, streamId, increment);
+  }
+
+  /**
+   * GOAWAY; `pad` appends an empty frame of an unknown type, for a session that stays open: a Go
+   * peer reads 8 bytes too many after a GOAWAY (PROTOCOL.md, "GOAWAY debug over-read").
+   */
+  goAway(last: number, code: number, debug: Uint8Array, pad: boolean): Promise<void> {
+    this.goAways.push({ last, code, debug, pad });
+    this.schedule();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /**
+   * Drops all pending DATA, writes what control frames are queued and ends the transport.
+   * Settles when the transport has ended (the caller bounds the wait).
+   */
+  finish(): Promise<void> {
+    this.ready = [];
+    this.head = 0;
+    this.blocked = false;
+    this.flush();
+    this.closed = true;
+    this.releaseWaiters();
+    return this.link.end();
+  }
+
+  private pushControl(type: number, streamId: number, value: number): void {
+    if (this.closed) return;
+    this.control.push(type, streamId, value);
+    // A peer that makes us answer faster than the connection takes it would grow this queue
+    // without bound: stop reading until it drains.
+    if (this.blocked && !this.pausedReading && this.control.length > CONTROL_BACKLOG * 3) {
+      this.pausedReading = true;
+      this.link.pause();
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.flushQueued || this.blocked || this.closed) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushTask);
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.closed) return;
+    const out = this.out;
+    while (!this.blocked) {
+      this.writeControl(out);
+      while (out.bytes < FLUSH_LIMIT && this.head < this.ready.length) {
+        const s = this.ready[this.head]!;
+        this.ready[this.head++] = undefined as unknown as Sender;
+        s.queued = false;
+        if (!s.sendable()) continue;
+        s.emit(out, QUANTUM);
+        if (s.sendable()) {
+          s.queued = true;
+          this.ready.push(s);
+        }
+      }
+      if (this.head === this.ready.length) {
+        this.ready.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.ready.length) {
+        this.ready = this.ready.slice(this.head);
+        this.head = 0;
+      }
+      if (out.bytes === 0) break;
+      const ok = this.link.write(out.take());
+      if (!ok) this.blocked = true;
+    }
+    if (this.pausedReading && !this.blocked) {
+      this.pausedReading = false;
+      this.link.resume();
+    }
+  }
+
+  private writeControl(out: Output): void {
+    const c = this.control;
+    for (let i = 0; i < c.length; i += 3) out.u32Frame(c[i]!, c[i + 1]!, c[i + 2]! >>> 0);
+    c.length = 0;
+    if (this.goAways.length === 0) return;
+    for (const g of this.goAways) {
+      out.goAway(g.last, g.code, g.debug);
+      if (g.pad) out.header(0, PADDING_TYPE, 0, 0);
+    }
+    this.goAways.length = 0;
+    // The GOAWAYs are in `out` and leave with this flush's write: their waiters may go on.
+    this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    if (this.flushWaiters.length === 0) return;
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const w of waiters) w();
+  }
+}

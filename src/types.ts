@@ -1,0 +1,59 @@
+/** The public shapes of streamux (DESIGN.md, "The public API"). */
+
+export interface SessionOptions {
+  /** Per-stream receive window in bytes; default 256 KiB (muxado's). Both peers must agree. */
+  windowSize?: number;
+  /** Streams waiting for accept(); default 128. Beyond it a new stream gets RST AcceptQueueFull. */
+  acceptBacklog?: number;
+  /** Cap on streams the peer may have open at once; default 65536. Beyond it: RST StreamRefused. */
+  maxIncomingStreams?: number;
+  /** muxado's typed streams: a 4-byte type travels first on every stream. Both peers must agree. */
+  typed?: boolean;
+  /** muxado's heartbeat (implies `typed`): measure round trips, detect a silent peer. */
+  heartbeat?: HeartbeatOptions;
+  /** How long close() waits for the final GOAWAY to leave before tearing the transport down; default 5000 ms. */
+  closeTimeout?: number;
+}
+
+export interface HeartbeatOptions {
+  /** Time between beats in ms; default 10000 (muxado's). */
+  interval?: number;
+  /** Extra time a beat's answer may take before the heartbeat counts as failed; default 15000 ms. */
+  tolerance?: number;
+  /** Called with the round-trip time of each answered beat. */
+  onBeat?(rttMs: number): void;
+  /** Called when no answer came within interval + tolerance. */
+  onTimeout?(): void;
+  /** End the session (code WriteTimeout) when the heartbeat times out; default false. */
+  closeOnTimeout?: boolean;
+}
+
+export interface OpenOptions {
+  /** The stream's type on a typed session (uint32; 0xFFFFFFFF is the heartbeat's). */
+  type?: number;
+}
+
+/** Why a session ended. */
+export interface SessionCloseInfo {
+  /** An ErrorCode: SessionClosed for a local close(), PeerEOF when the transport ended, … */
+  code: number;
+  reason: string;
+  /** The peer's GOAWAY, if one arrived. */
+  remote?: { code: number; debug: Uint8Array };
+}
+
+/** One multiplexed stream; shaped like WebTransportBidirectionalStream. */
+export interface MuxStream {
+  readonly id: number;
+  /** On a typed session: the stream's type. */
+  readonly type: number | undefined;
+  readonly readable: ReadableStream<Uint8Array>;
+  /** `writable.close()` half-closes the stream (FIN). */
+  readonly writable: WritableStream<Uint8Array>;
+  /** Resets both directions (RST); default code StreamCancelled. */
+  reset(code?: number): void;
+  /** muxado-style close: stop reading, discard what is buffered, half-close, forget the stream. */
+  close(): Promise<void>;
+  /** Resolves when both directions ended cleanly; rejects with MuxError on reset or session end. */
+  readonly closed: Promise<void>;
+}
