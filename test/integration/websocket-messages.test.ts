@@ -1,0 +1,219 @@
+/**
+ * streamux/websocket without a session: how messages become transport bytes and back, over a real
+ * `ws` connection on loopback — for `ws` sockets and for the plain WHATWG surface a browser has.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type WebSocket from "ws";
+import { fromWebSocket, type WebSocketLike } from "../../src/adapters/websocket.js";
+import { ErrorCode, MuxError } from "../../src/errors.js";
+import { connectWs, plainWebSocket, RecordingSink, wsPair, type WsPair } from "../support/ws-pair.js";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((c) => c()));
+});
+
+async function pair(): Promise<WsPair> {
+  const p = await wsPair();
+  cleanups.push(p.dispose);
+  return p;
+}
+
+/** The next `n` messages the raw socket receives, as bytes. */
+function nextMessages(socket: WebSocket, n: number): Promise<Uint8Array[]> {
+  return new Promise((resolve) => {
+    const got: Uint8Array[] = [];
+    const onMessage = (data: Buffer) => {
+      got.push(new Uint8Array(data));
+      if (got.length < n) return;
+      socket.off("message", onMessage);
+      resolve(got);
+    };
+    socket.on("message", onMessage);
+  });
+}
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+
+const flavours: [string, (socket: WebSocket) => WebSocketLike][] = [
+  ["ws socket", (socket) => socket],
+  ["plain WHATWG surface", plainWebSocket],
+];
+
+describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
+  it("delivers each binary message to the sink as a plain Uint8Array, in order", async () => {
+    const { client, server } = await pair();
+    const sink = new RecordingSink();
+    fromWebSocket(wrap(client)).direct!.start(sink);
+    server.send(bytes(1, 2, 3));
+    server.send(new Uint8Array(70_000).fill(7));
+    server.send(bytes(4));
+    await sink.received(3 + 70_000 + 1);
+    expect(sink.chunks.map((c) => c.length)).toEqual([3, 70_000, 1]);
+    for (const c of sink.chunks) expect(c.constructor).toBe(Uint8Array);
+    expect([...sink.chunks[0]!]).toEqual([1, 2, 3]);
+    expect(sink.chunks[1]!.every((b) => b === 7)).toBe(true);
+    expect([...sink.chunks[2]!]).toEqual([4]);
+  });
+
+  it("sends the parts of one write as one message", async () => {
+    const { client, server } = await pair();
+    const direct = fromWebSocket(wrap(client)).direct!;
+    direct.start(new RecordingSink());
+    const got = nextMessages(server, 2);
+    expect(direct.write([bytes(1, 2), bytes(3), bytes(4, 5, 6)])).toBe(true);
+    expect(direct.write([bytes(9)])).toBe(true);
+    const [first, second] = await got;
+    expect([...first!]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...second!]).toEqual([9]);
+  });
+
+  it("holds writes made while CONNECTING and sends them, in order, once open", async () => {
+    const { client, server, dispose } = await connectWs();
+    cleanups.push(dispose);
+    expect(client.readyState).toBe(0);
+    const direct = fromWebSocket(wrap(client)).direct!;
+    const sink = new RecordingSink();
+    direct.start(sink);
+    const drained = sink.nextDrain();
+    // Held, so the session is told to wait: nothing can leave before the handshake.
+    expect(direct.write([bytes(1)])).toBe(false);
+    expect(direct.write([bytes(2), bytes(3)])).toBe(false);
+    const accepted = await server;
+    const got = nextMessages(accepted, 2);
+    await drained;
+    const [first, second] = await got;
+    expect([...first!]).toEqual([1]);
+    expect([...second!]).toEqual([2, 3]);
+    expect(direct.write([bytes(4)])).toBe(true);
+  });
+
+  it("queues messages that arrive before start() instead of losing them", async () => {
+    const { client, server } = await pair();
+    const direct = fromWebSocket(wrap(client)).direct!;
+    const seen = nextMessages(client, 2);
+    server.send(bytes(1));
+    server.send(bytes(2));
+    await seen; // the adapter's listener ran before this one: both messages have reached it
+    const sink = new RecordingSink();
+    direct.start(sink);
+    expect(sink.chunks.map((c) => [...c])).toEqual([[1], [2]]);
+  });
+
+  it("delivers messages queued before start() ahead of the close that followed them", async () => {
+    const { client, server } = await pair();
+    const direct = fromWebSocket(wrap(client)).direct!;
+    const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+    server.send(bytes(1));
+    server.send(bytes(2));
+    server.close(4000);
+    await closed;
+    const sink = new RecordingSink();
+    direct.start(sink);
+    expect(sink.events).toEqual(["data", "data", "end"]);
+    expect(sink.chunks.map((c) => [...c])).toEqual([[1], [2]]);
+  });
+
+  it("stops delivering when the sink pauses mid-queue and goes on at resume", async () => {
+    const { client, server } = await pair();
+    const direct = fromWebSocket(wrap(client)).direct!;
+    const seen = nextMessages(client, 3);
+    for (const n of [1, 2, 3]) server.send(bytes(n));
+    await seen;
+    const got: number[] = [];
+    direct.start({
+      data: (chunk) => {
+        got.push(chunk[0]!);
+        if (chunk[0] === 1) direct.pause();
+      },
+      end: () => {},
+      error: () => {},
+      drain: () => {},
+    });
+    expect(got).toEqual([1]);
+    direct.resume();
+    expect(got).toEqual([1, 2, 3]);
+  });
+
+  it("treats a text message as a protocol error and closes the socket", async () => {
+    const { client, server } = await pair();
+    const sink = new RecordingSink();
+    fromWebSocket(wrap(client)).direct!.start(sink);
+    const peerSaw = new Promise<number>((resolve) => server.once("close", (code) => resolve(code)));
+    server.send("hello");
+    const err = await sink.failed;
+    expect(err).toBeInstanceOf(MuxError);
+    expect((err as MuxError).code).toBe(ErrorCode.ProtocolError);
+    expect(await peerSaw).toBe(1000);
+    expect(sink.events).toEqual(["error"]);
+  });
+});
+
+describe("streamux/websocket pause on a socket that cannot stop reading", () => {
+  it("holds messages and the close while paused, and on resume delivers them in order before the end", async () => {
+    const { client, server } = await pair();
+    const direct = fromWebSocket(plainWebSocket(client)).direct!;
+    const sink = new RecordingSink();
+    direct.start(sink);
+    direct.pause();
+    const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+    server.send(bytes(1));
+    server.send(bytes(2));
+    server.close(1000);
+    await closed;
+    expect(sink.events).toEqual([]);
+    direct.resume();
+    expect(sink.events).toEqual(["data", "data", "end"]);
+    expect(sink.chunks.map((c) => [...c])).toEqual([[1], [2]]);
+  });
+});
+
+describe("streamux/websocket binary types", () => {
+  it("asks a browser-style socket for ArrayBuffers and keeps a ws socket's Buffers", async () => {
+    const { client, server } = await pair();
+    const plain = plainWebSocket(client);
+    expect(plain.binaryType).toBe("blob");
+    fromWebSocket(plain);
+    expect(plain.binaryType).toBe("arraybuffer");
+    fromWebSocket(server);
+    expect(server.binaryType).toBe("nodebuffer");
+  });
+
+  it("joins the pieces of a message when ws delivers fragments", async () => {
+    const { client, server } = await pair();
+    client.binaryType = "fragments";
+    const sink = new RecordingSink();
+    fromWebSocket(client).direct!.start(sink);
+    server.send(bytes(1, 2), { fin: false });
+    server.send(bytes(3), { fin: true });
+    await sink.received(3);
+    expect(sink.chunks.map((c) => [...c])).toEqual([[1, 2, 3]]);
+  });
+});
+
+describe("streamux/websocket as WHATWG streams", () => {
+  it("reads and writes through transport.readable/writable when nothing uses the fast path", async () => {
+    const { client, server } = await pair();
+    const transport = fromWebSocket(client);
+    const got = nextMessages(server, 1);
+    const writer = transport.writable.getWriter();
+    await writer.write(bytes(5, 6));
+    expect([...(await got)[0]!]).toEqual([5, 6]);
+
+    const reader = transport.readable.getReader();
+    server.send(bytes(7));
+    expect([...(await reader.read()).value!]).toEqual([7]);
+
+    const peerSaw = new Promise<number>((resolve) => server.once("close", (code) => resolve(code)));
+    await writer.close();
+    expect(await peerSaw).toBe(1000);
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it("refuses a second consumer once the fast path has started", async () => {
+    const { client } = await pair();
+    const transport = fromWebSocket(client);
+    transport.direct!.start(new RecordingSink());
+    expect(() => transport.readable).toThrow(/already started/);
+  });
+});
