@@ -1,0 +1,513 @@
+/// <reference types="node" />
+/**
+ * streamux over Node's sockets (`streamux/node`).
+ *
+ * - `fromSocket(socket)`: a `net.Socket` / `tls.TLSSocket` as a Transport, with the `direct` fast path
+ *   (the session reads the socket's Buffers and writes with cork/uncork, no WHATWG hop).
+ * - `dial()` / `listen()`: muxado's Dial/Listen/DialTLS/ListenTLS.
+ * - `toDuplex(stream)`: a MuxStream as a Node `stream.Duplex`, for code that wants a socket (http).
+ *
+ * Exported signatures use the small "…Like" types below, so the published types need no @types/node.
+ */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { Duplex } from "node:stream";
+import { Session } from "../session.js";
+import { ErrorCode, MuxError } from "../errors.js";
+import type { DirectTransport, DirectTransportSink, Transport } from "../transport.js";
+import type { MuxStream, SessionOptions } from "../types.js";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- Node's listener signatures are `(...args: any[])`. */
+type Listener = (...args: any[]) => void;
+
+/** What fromSocket needs of a socket: `net.Socket` and `tls.TLSSocket` have all of it. */
+export interface SocketLike {
+  write(chunk: Uint8Array): boolean;
+  end(): unknown;
+  destroy(error?: Error): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  cork(): void;
+  uncork(): void;
+  setNoDelay?(noDelay?: boolean): unknown;
+  on(event: string, listener: Listener): unknown;
+  once(event: string, listener: Listener): unknown;
+  allowHalfOpen: boolean;
+  readonly writableNeedDrain: boolean;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
+}
+
+/** PEM text or DER bytes, as `tls` accepts them. */
+export type PemLike = string | Uint8Array | Array<string | Uint8Array>;
+
+/** Options for the TLS client side; anything else `tls.connect()` accepts is passed through. */
+export interface TlsConnectOptionsLike {
+  ca?: PemLike;
+  cert?: PemLike;
+  key?: PemLike;
+  /** Server name for SNI and certificate checks; defaults to `host` when that is a name. */
+  servername?: string;
+  rejectUnauthorized?: boolean;
+  ALPNProtocols?: string[];
+  [option: string]: unknown;
+}
+
+/** Options for the TLS server side; anything else `tls.createServer()` accepts is passed through. */
+export interface TlsServerOptionsLike {
+  key: PemLike;
+  cert: PemLike;
+  ca?: PemLike;
+  requestCert?: boolean;
+  rejectUnauthorized?: boolean;
+  ALPNProtocols?: string[];
+  [option: string]: unknown;
+}
+
+/** Where a server listens (the shape of `net.AddressInfo`). */
+export interface AddressLike {
+  address: string;
+  family: string;
+  port: number;
+}
+
+const noop = () => {};
+
+// ---------------------------------------------------------------------------------------------
+// fromSocket
+
+/**
+ * A Node socket (`net.Socket` or `tls.TLSSocket`, connected) as a streamux Transport.
+ *
+ * The session drives it through `direct`: socket Buffers go to the session as they arrive (no copy),
+ * frames leave with cork/uncork (one writev per batch), the socket's `write()` result and `'drain'`
+ * are the session's backpressure, and the session pauses the socket while its buffers are full.
+ * `readable`/`writable` exist for other consumers and are built only if read; use one view or the
+ * other, not both. The socket is switched to allowHalfOpen (the peer's FIN must not end our sending
+ * side) and to no-delay (small frames must not wait for Nagle).
+ */
+export function fromSocket(socket: SocketLike): Transport {
+  socket.allowHalfOpen = true;
+  socket.setNoDelay?.(true);
+  const direct = directTransport(socket);
+  let streams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } | undefined;
+  return {
+    direct,
+    get readable() {
+      return (streams ??= webStreams(direct)).readable;
+    },
+    get writable() {
+      return (streams ??= webStreams(direct)).writable;
+    },
+    close: () => direct.destroy(),
+  };
+}
+
+function directTransport(socket: SocketLike): DirectTransport {
+  let sink: DirectTransportSink | null = null;
+  // The connection's one outcome (EOF or failure); kept until start() if it comes first.
+  let outcome: ((s: DirectTransportSink) => void) | null = null;
+  let settled = false;
+  let waitingDrain = false;
+  let discarding = false; // after end()/destroy(): the session reads nothing more
+
+  const settle = (deliver: (s: DirectTransportSink) => void) => {
+    if (settled) return;
+    settled = true;
+    if (sink) deliver(sink);
+    else outcome = deliver;
+  };
+  // Listening from the start: an 'error' with no listener would crash the process.
+  socket.on("error", (err: unknown) => settle((s) => s.error(err)));
+  socket.on("end", () => settle((s) => s.end()));
+  socket.on("close", () => settle((s) => s.error(socketClosed())));
+
+  return {
+    start(s) {
+      sink = s;
+      socket.on("data", (chunk: Uint8Array) => {
+        if (!discarding) s.data(chunk);
+      });
+      socket.on("drain", () => {
+        if (!waitingDrain) return;
+        waitingDrain = false;
+        s.drain();
+      });
+      const early = outcome;
+      if (early) queueMicrotask(() => early(s));
+    },
+    write(parts) {
+      // A socket that is going away drops the bytes; the session hears about it from 'close'/'error'.
+      if (socket.destroyed || socket.writableEnded) return true;
+      if (parts.length === 1) {
+        socket.write(parts[0]!);
+      } else {
+        socket.cork();
+        for (const part of parts) socket.write(part);
+        socket.uncork();
+      }
+      if (!socket.writableNeedDrain) return true;
+      waitingDrain = true;
+      return false;
+    },
+    pause() {
+      if (!discarding) socket.pause();
+    },
+    resume() {
+      socket.resume();
+    },
+    end() {
+      // Keep reading (and dropping) until the peer's FIN: closing with unread bytes would make the
+      // kernel send RST, and the peer could lose our last frames (the GOAWAY) with it.
+      discarding = true;
+      socket.resume();
+      return new Promise<void>((resolve) => {
+        if (socket.destroyed) return resolve();
+        socket.once("close", () => resolve());
+        socket.end();
+      });
+    },
+    destroy() {
+      discarding = true;
+      socket.destroy();
+    },
+  };
+}
+
+function socketClosed(): Error {
+  return Object.assign(new Error("socket closed"), { code: "ERR_SOCKET_CLOSED" });
+}
+
+/** The WHATWG view of a direct transport, for consumers that ask for `readable`/`writable`. */
+function webStreams(direct: DirectTransport) {
+  let reader!: ReadableStreamDefaultController<Uint8Array>;
+  let writer!: WritableStreamDefaultController;
+  let drained: (() => void) | null = null;
+  let failure: { err: unknown } | null = null;
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => void (reader = c),
+      pull: () => direct.resume(),
+      cancel: () => direct.destroy(),
+    },
+    { highWaterMark: 0 },
+  );
+  const writable = new WritableStream<Uint8Array>({
+    start: (c) => void (writer = c),
+    write(chunk) {
+      if (failure) throw failure.err;
+      if (direct.write([chunk])) return;
+      return new Promise<void>((resolve) => (drained = resolve));
+    },
+    close: () => direct.end(),
+    abort: () => direct.destroy(),
+  });
+  // Paused until the first pull: the socket holds what arrives meanwhile (highWaterMark 0).
+  direct.pause();
+  direct.start({
+    data(chunk) {
+      reader.enqueue(chunk);
+      if ((reader.desiredSize ?? 0) <= 0) direct.pause();
+    },
+    end() {
+      ignoreErrors(() => reader.close());
+    },
+    error(err) {
+      failure = { err };
+      ignoreErrors(() => reader.error(err));
+      ignoreErrors(() => writer.error(err));
+      drained?.();
+    },
+    drain() {
+      drained?.();
+      drained = null;
+    },
+  });
+  return { readable, writable };
+}
+
+function ignoreErrors(f: () => void) {
+  try {
+    f();
+  } catch {
+    // The stream was already closed, errored or cancelled by its consumer.
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dial / listen
+
+/** Where to connect, plus the session's options. */
+export interface DialOptions extends SessionOptions {
+  /** Default "localhost". */
+  host?: string;
+  port: number;
+  /** Connect over TLS: `true` for the system's CAs, or tls.connect() options (say, `{ ca }`). */
+  tls?: boolean | TlsConnectOptionsLike;
+}
+
+/**
+ * Connects over TCP (or TLS) and starts a client session on the connection; muxado's Dial/DialTLS.
+ * Connection options and SessionOptions share one object:
+ * `await dial({ host: "127.0.0.1", port, tls: { ca }, windowSize: 1 << 20 })`.
+ * Rejects with the socket's error (ECONNREFUSED, a certificate error, …) if it cannot connect.
+ */
+export async function dial(options: DialOptions): Promise<Session> {
+  const { host = "localhost", port, tls: tlsOptions, ...sessionOptions } = options;
+  const socket = await connect(host, port, tlsOptions);
+  return Session.client(fromSocket(socket), sessionOptions);
+}
+
+function connect(host: string, port: number, tlsOptions: DialOptions["tls"]): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const base = { host, port, allowHalfOpen: true, noDelay: true };
+    const socket = tlsOptions
+      ? tls.connect({ ...base, ...(tlsOptions === true ? {} : (tlsOptions as tls.ConnectionOptions)) })
+      : net.connect(base);
+    socket.once("error", reject);
+    socket.once(tlsOptions ? "secureConnect" : "connect", () => {
+      socket.off("error", reject);
+      resolve(socket);
+    });
+  });
+}
+
+/** Where to listen, plus the options of every session the server starts. */
+export interface ListenOptions extends SessionOptions {
+  /** Default: every interface, as `net.Server.listen()` does. */
+  host?: string;
+  /** Default 0: a free port (read it with `address()`). */
+  port?: number;
+  /** Serve TLS with this key and certificate. */
+  tls?: TlsServerOptionsLike;
+}
+
+/** A listening server: one server-side Session per incoming connection. */
+export interface MuxServer extends AsyncIterable<Session> {
+  /** The next session; rejects with MuxError(SessionClosed) once the server is closed. */
+  accept(): Promise<Session>;
+  address(): AddressLike;
+  /**
+   * Stops listening and closes the sessions nobody accepted yet. Resolves once every connection
+   * the server took has ended (like `net.Server.close()`): close the sessions you accepted too.
+   */
+  close(): Promise<void>;
+}
+
+/** Sessions waiting for accept(); beyond this a new connection is closed at once. */
+const SESSION_BACKLOG = 128;
+
+/**
+ * Listens on TCP (or TLS) and starts a server session on each connection; muxado's
+ * Listen/ListenTLS. Resolves once the port is bound (so `address()` is known), rejects with the
+ * bind error (EADDRINUSE, …). Iterate the result, or call `accept()`, for the sessions:
+ * `for await (const session of await listen({ host: "127.0.0.1", port: 0 })) …`.
+ */
+export function listen(options: ListenOptions = {}): Promise<MuxServer> {
+  const { host, port = 0, tls: tlsOptions, ...sessionOptions } = options;
+  const queue = new SessionQueue();
+  const onSocket = (socket: net.Socket) => queue.push(Session.server(fromSocket(socket), sessionOptions));
+  const server = tlsOptions
+    ? tls.createServer({ ...(tlsOptions as tls.TlsOptions), allowHalfOpen: true }, onSocket)
+    : net.createServer({ allowHalfOpen: true }, onSocket);
+  let closing: Promise<void> | undefined;
+
+  const muxServer: MuxServer = {
+    accept: () => queue.next(),
+    address: () => server.address() as AddressLike,
+    close() {
+      closing ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      queue.close();
+      return closing;
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        try {
+          yield await queue.next();
+        } catch (err) {
+          if (queue.closed) return;
+          throw err;
+        }
+      }
+    },
+  };
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      // Accept failures (EMFILE, …) leave the connection waiting in the kernel; nothing to report.
+      server.on("error", noop);
+      resolve(muxServer);
+    });
+  });
+}
+
+/** Sessions handed from the server to accept(), bounded by SESSION_BACKLOG. */
+class SessionQueue {
+  closed = false;
+  readonly #ready: Session[] = [];
+  readonly #waiting: Array<{ resolve(s: Session): void; reject(err: unknown): void }> = [];
+
+  push(session: Session) {
+    const waiter = this.#waiting.shift();
+    if (waiter) waiter.resolve(session);
+    else if (!this.closed && this.#ready.length < SESSION_BACKLOG) this.#ready.push(session);
+    else void session.close();
+  }
+
+  next(): Promise<Session> {
+    const session = this.#ready.shift();
+    if (session) return Promise.resolve(session);
+    if (this.closed) return Promise.reject(serverClosed());
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  close() {
+    this.closed = true;
+    for (const session of this.#ready.splice(0)) void session.close();
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(serverClosed());
+  }
+}
+
+function serverClosed() {
+  return new MuxError(ErrorCode.SessionClosed, "server closed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// toDuplex
+
+/**
+ * The Node `stream.Duplex` that toDuplex returns, typed structurally so the published types need no
+ * @types/node; cast it to `Duplex` (or `net.Socket`) where a Node API's types ask for one.
+ */
+export interface DuplexLike {
+  write(chunk: Uint8Array | string, callback?: (err?: Error | null) => void): boolean;
+  end(callback?: () => void): this;
+  destroy(error?: Error): this;
+  on(event: string, listener: Listener): this;
+  once(event: string, listener: Listener): this;
+  /** Emits 'timeout' after `ms` without reads or writes, as a socket does; 0 disables. */
+  setTimeout(ms: number, callback?: () => void): this;
+  readonly destroyed: boolean;
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+}
+
+/**
+ * A MuxStream as a Node `stream.Duplex` with the socket methods http uses, so Node code that wants
+ * a socket gets one (muxado's net.Listener shim). Serve HTTP on incoming streams:
+ * `for await (const s of session) httpServer.emit("connection", toDuplex(s))`; send HTTP over new
+ * streams: `http.request({ createConnection: (_, cb) => void session.open().then((s) => cb(null, toDuplex(s)), cb) })`.
+ *
+ * `end()` half-closes the stream (FIN). `destroy(err)` resets it; `destroy()` without an error
+ * closes it muxado-style unless both directions already ended. A reset from the peer or the
+ * session's end destroys the Duplex with the MuxError.
+ */
+export function toDuplex(stream: MuxStream): DuplexLike {
+  return new MuxDuplex(stream);
+}
+
+class MuxDuplex extends Duplex {
+  /** Idle timeout in ms (0 = none), like `net.Socket#timeout`. */
+  timeout = 0;
+  readonly #stream: MuxStream;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #reading = false;
+  #readEnded = false;
+  #writeEnded = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(stream: MuxStream) {
+    super({ allowHalfOpen: true });
+    this.#stream = stream;
+    this.#reader = stream.readable.getReader();
+    this.#writer = stream.writable.getWriter();
+  }
+
+  override _read(): void {
+    if (this.#reading) return;
+    this.#reading = true;
+    this.#reader.read().then(
+      ({ value, done }) => {
+        this.#reading = false;
+        this.#touch();
+        if (done) {
+          this.#readEnded = true;
+          this.push(null);
+        } else {
+          this.push(value);
+        }
+      },
+      (err: Error) => this.destroy(err),
+    );
+  }
+
+  override _write(chunk: Uint8Array, _encoding: string, callback: (err?: Error | null) => void): void {
+    this.#touch();
+    this.#writer.write(chunk).then(() => callback(), callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (err?: Error | null) => void): void {
+    this.#touch();
+    // Queue them all at once; a failure fails the last write too, so awaiting it is enough.
+    let last: Promise<void> = Promise.resolve();
+    for (const { chunk } of chunks) {
+      last.catch(noop);
+      last = this.#writer.write(chunk);
+    }
+    last.then(() => callback(), callback);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    this.#writer.close().then(() => {
+      this.#writeEnded = true;
+      callback();
+    }, callback);
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    clearTimeout(this.#timer);
+    if (!(this.#readEnded && this.#writeEnded)) {
+      if (err) this.#stream.reset();
+      else this.#stream.close().catch(noop);
+    }
+    // Release rather than cancel/abort: those would reset a stream we just closed cleanly.
+    ignoreErrors(() => this.#reader.releaseLock());
+    ignoreErrors(() => this.#writer.releaseLock());
+    callback(err);
+  }
+
+  setTimeout(ms: number, callback?: () => void): this {
+    this.timeout = ms;
+    if (callback) {
+      if (ms === 0) this.off("timeout", callback);
+      else this.once("timeout", callback);
+    }
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#touch();
+    return this;
+  }
+
+  /** Re-arms the idle timer: any read or write is activity. */
+  #touch() {
+    if (this.timeout <= 0 || this.destroyed) return;
+    if (this.#timer) this.#timer.refresh();
+    else this.#timer = setTimeout(() => this.emit("timeout"), this.timeout).unref();
+  }
+
+  // The rest of the socket surface http's client, server and Agent call; none applies to a stream.
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+}
