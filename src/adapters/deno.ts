@@ -1,0 +1,311 @@
+/**
+ * streamux/deno: sessions over Deno's TCP and TLS connections.
+ *
+ * Declares the few Deno shapes it touches ("…Like" types and a local `Deno` declaration), so the
+ * published `.d.ts` needs no Deno typings.
+ */
+import { ErrorCode, MuxError } from "../errors.js";
+import { Session } from "../session.js";
+import type { Transport } from "../transport.js";
+import type { SessionOptions } from "../types.js";
+
+/** The part of `Deno.Conn` / `Deno.TlsConn` a transport needs. */
+export interface DenoConnLike {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  /** Sends FIN: the peer sees EOF while this side can still read. */
+  closeWrite(): Promise<void>;
+  close(): void;
+}
+
+/** The part of `Deno.Listener` / `Deno.TlsListener` `listen()` needs. */
+export interface DenoListenerLike<C extends DenoConnLike = DenoConnLike> {
+  accept(): Promise<C>;
+  close(): void;
+  readonly addr: DenoAddrLike;
+}
+
+export interface DenoAddrLike {
+  transport?: string;
+  hostname?: string;
+  port?: number;
+}
+
+/** TLS settings of a client connection (the names of `Deno.connectTls`'s options). */
+export interface DenoConnectTlsOptions {
+  /** PEM certificates to trust in addition to the system's roots (e.g. a self-signed server's). */
+  caCerts?: string[];
+  alpnProtocols?: string[];
+  /** The name the certificate must carry; defaults to `host`. */
+  serverName?: string;
+}
+
+/** TLS settings of a server (the names of `Deno.listenTls`'s options). */
+export interface DenoListenTlsOptions {
+  /** PEM certificate chain. */
+  cert: string;
+  /** PEM private key. */
+  key: string;
+  alpnProtocols?: string[];
+}
+
+/** Where to connect, plus the session's options (one object, as in `streamux/node`). */
+export interface DialOptions extends SessionOptions {
+  /** Default "localhost". */
+  host?: string;
+  port: number;
+  /** Connect over TLS: `true` for the system's roots, or `Deno.connectTls` options (say, `{ caCerts }`). */
+  tls?: boolean | DenoConnectTlsOptions;
+}
+
+/** Where to listen, plus the options of every session the server starts. */
+export interface ListenOptions extends SessionOptions {
+  /** Default "0.0.0.0" (every interface), as `Deno.listen` does. */
+  host?: string;
+  /** Default 0: a free port (read it with `address()`). */
+  port?: number;
+  /** Serve TLS with this key and certificate. */
+  tls?: DenoListenTlsOptions;
+}
+
+export interface AddressLike {
+  address: string;
+  family: string;
+  port: number;
+}
+
+/** A listening server: one server-side Session per incoming connection. */
+export interface MuxServer extends AsyncIterable<Session> {
+  /** The next session; rejects with MuxError(SessionClosed) once the server is closed. */
+  accept(): Promise<Session>;
+  address(): AddressLike;
+  /**
+   * Stops listening. Resolves once every session the server handed out has ended (like
+   * `net.Server.close()` in `streamux/node`): close the sessions you accepted too.
+   */
+  close(): Promise<void>;
+}
+
+// The Deno namespace as far as dial() and listen() use it; looked up at call time, so importing this
+// module never fails outside Deno.
+declare const Deno: {
+  connect(options: { hostname: string; port: number; transport?: "tcp" }): Promise<DenoConnLike>;
+  connectTls(
+    options: { hostname: string; port: number } & DenoConnectTlsOptions,
+  ): Promise<DenoConnLike & { handshake?(): Promise<unknown> }>;
+  listen(options: { hostname: string; port: number; transport?: "tcp" }): DenoListenerLike;
+  listenTls(options: { hostname: string; port: number } & DenoListenTlsOptions): DenoListenerLike;
+};
+
+/** Reads that fill at least this much of a fresh buffer hand it over as is; smaller ones are copied out. */
+const READ_SIZE = 64 * 1024;
+const KEEP_THRESHOLD = READ_SIZE / 2;
+/** Bytes the transport's writable queues before it reports backpressure. */
+const WRITE_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * A transport over a Deno connection.
+ *
+ * It reads and writes with `conn.read()` / `conn.write()` rather than `conn.readable` /
+ * `conn.writable`: Deno's own streams close the whole connection when the peer's FIN arrives and
+ * when the writable closes, which would turn every half-close into a full one. Here `writable.close()`
+ * sends FIN with `closeWrite()` and reading goes on; the connection is closed once both directions
+ * are done, or at once by `close()`, an abort or a cancel of the unfinished readable.
+ */
+export function fromConn(conn: DenoConnLike): Transport {
+  let readDone = false;
+  let writeDone = false;
+  let closed = false;
+
+  const closeConn = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      conn.close();
+    } catch {
+      // Already closed by Deno (e.g. after a failed read): nothing left to release.
+    }
+  };
+  const closeIfDone = () => {
+    if (readDone && writeDone) closeConn();
+  };
+
+  let buffer = new Uint8Array(READ_SIZE);
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let n: number | null;
+        try {
+          n = await conn.read(buffer);
+        } catch (err) {
+          // A read interrupted by our own close is the end of the stream, not a failure.
+          if (closed) {
+            readDone = true;
+            try {
+              controller.close();
+            } catch {
+              // Already cancelled: nobody is reading.
+            }
+            return;
+          }
+          readDone = true;
+          closeConn();
+          controller.error(err);
+          return;
+        }
+        if (n === null) {
+          readDone = true;
+          controller.close();
+          closeIfDone();
+          return;
+        }
+        if (n >= KEEP_THRESHOLD) {
+          // Mostly full: hand the buffer itself to the session and read into a new one.
+          controller.enqueue(buffer.subarray(0, n));
+          buffer = new Uint8Array(READ_SIZE);
+        } else {
+          // A small read would pin a 64 KiB buffer for a few bytes: copy them out, keep the buffer.
+          controller.enqueue(buffer.slice(0, n));
+        }
+      },
+      cancel() {
+        readDone = true;
+        closeConn();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+
+  const writable = new WritableStream<Uint8Array>(
+    {
+      async write(chunk) {
+        // conn.write() may take only part of the chunk.
+        let offset = 0;
+        while (offset < chunk.length) {
+          offset += await conn.write(offset === 0 ? chunk : chunk.subarray(offset));
+        }
+      },
+      async close() {
+        try {
+          await conn.closeWrite();
+        } catch {
+          // The connection is already gone (the peer reset it or it was closed): FIN is moot.
+        }
+        writeDone = true;
+        closeIfDone();
+      },
+      abort() {
+        writeDone = true;
+        closeConn();
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: WRITE_HIGH_WATER_MARK }),
+  );
+
+  return { readable, writable, close: closeConn };
+}
+
+/**
+ * Connects over TCP (or TLS) and starts a client session on the connection; muxado's Dial/DialTLS.
+ * Rejects with Deno's error (ConnectionRefused, a certificate error, …) if it cannot connect.
+ */
+export async function dial(options: DialOptions): Promise<Session> {
+  const { host: hostname = "localhost", port, tls, ...sessionOptions } = options;
+  let conn: DenoConnLike & { handshake?(): Promise<unknown> };
+  if (tls) {
+    const tlsConn: DenoConnLike & { handshake?(): Promise<unknown> } = await Deno.connectTls({
+      hostname,
+      port,
+      ...(tls === true ? {} : tls),
+    });
+    // Deno shakes hands lazily; doing it here makes a bad certificate reject dial(), not the session.
+    try {
+      await tlsConn.handshake?.();
+    } catch (err) {
+      tlsConn.close();
+      throw err;
+    }
+    conn = tlsConn;
+  } else {
+    conn = await Deno.connect({ hostname, port, transport: "tcp" });
+  }
+  return Session.client(fromConn(conn), sessionOptions);
+}
+
+/**
+ * Listens on TCP (or TLS) and starts a server session on each connection; muxado's
+ * Listen/ListenTLS. Resolves once the port is bound, rejects with the bind error (AddrInUse, …).
+ * Connections wait in the kernel's backlog until `accept()` (or the iteration) asks for them.
+ */
+export async function listen(options: ListenOptions = {}): Promise<MuxServer> {
+  const { host: hostname = "0.0.0.0", port = 0, tls, ...sessionOptions } = options;
+  const listener = tls ? Deno.listenTls({ hostname, port, ...tls }) : Deno.listen({ hostname, port, transport: "tcp" });
+  return muxServer(listener, sessionOptions);
+}
+
+function muxServer(listener: DenoListenerLike, sessionOptions: SessionOptions): MuxServer {
+  const live = new Set<Session>();
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  // Deno takes one accept() at a time: concurrent callers queue up behind each other.
+  let previous: Promise<unknown> = Promise.resolve();
+
+  const acceptOne = async (): Promise<Session> => {
+    if (closed) throw serverClosed();
+    let conn: DenoConnLike;
+    try {
+      conn = await listener.accept();
+    } catch (err) {
+      // close() makes the pending accept() fail: report that as the server's end.
+      if (closed) throw serverClosed();
+      throw err;
+    }
+    if (closed) {
+      conn.close();
+      throw serverClosed();
+    }
+    const session = Session.server(fromConn(conn), sessionOptions);
+    live.add(session);
+    void session.closed.then(() => live.delete(session));
+    return session;
+  };
+
+  const server: MuxServer = {
+    accept() {
+      const next = previous.then(acceptOne, acceptOne);
+      previous = next.catch(() => {});
+      return next;
+    },
+    address() {
+      const { hostname = "", port = 0 } = listener.addr;
+      return { address: hostname, family: hostname.includes(":") ? "IPv6" : "IPv4", port };
+    },
+    close() {
+      if (!closing) {
+        closed = true;
+        try {
+          listener.close();
+        } catch {
+          // Already closed.
+        }
+        closing = Promise.all([...live].map((s) => s.closed)).then(() => {});
+      }
+      return closing;
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        try {
+          yield await server.accept();
+        } catch (err) {
+          if (closed) return;
+          throw err;
+        }
+      }
+    },
+  };
+  return server;
+}
+
+function serverClosed(): MuxError {
+  return new MuxError(ErrorCode.SessionClosed, "server closed");
+}
