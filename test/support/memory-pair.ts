@@ -59,7 +59,10 @@ function waiter(): Waiter {
 
 /** One direction of the connection: a bounded byte queue between a writer and a reader. */
 class Pipe {
-  private readonly chunks: Uint8Array[] = [];
+  /** Written chunks (copies), read from `head` on; `offset` bytes of the head chunk are taken. */
+  private chunks: Uint8Array[] = [];
+  private head = 0;
+  private offset = 0;
   private queued = 0;
   /** The writer finished (FIN): the reader sees EOF once the queue is empty. */
   private ended = false;
@@ -97,10 +100,9 @@ class Pipe {
           this.stats.writes++;
           this.stats.bytes += chunk.length;
           if (this.discarding) return;
+          if (chunk.length === 0) return;
           // Copied, as a socket does: the writer may reuse its buffer once the write resolved.
-          for (let at = 0; at < chunk.length; at += this.chunkSize) {
-            this.chunks.push(chunk.slice(at, at + this.chunkSize));
-          }
+          this.chunks.push(chunk.slice());
           this.queued += chunk.length;
           this.notify();
           while (this.queued > this.highWaterMark && !this.discarding && !this.error) await this.change.promise;
@@ -126,7 +128,7 @@ class Pipe {
               await this.paused.promise;
               continue;
             }
-            if (this.chunks.length > 0) break;
+            if (this.queued > 0) break;
             if (this.ended) return controller.close();
             await this.change.promise;
           }
@@ -134,10 +136,10 @@ class Pipe {
             await new Promise((resolve) => setTimeout(resolve, this.readDelayMs));
             if (this.error || this.discarding) return;
           }
-          const chunk = this.chunks.shift()!;
-          this.queued -= chunk.length;
+          const piece = this.takePiece();
+          this.queued -= piece.length;
           this.notify();
-          controller.enqueue(chunk);
+          controller.enqueue(piece);
         },
         cancel: () => this.discard(),
       },
@@ -145,6 +147,37 @@ class Pipe {
       // so its bound is the bound.
       { highWaterMark: 0 },
     );
+  }
+
+  /**
+   * The next piece for the reader: at most chunkSize bytes of the oldest write. Pieces are views
+   * into one buffer, as a socket's chunks often are (Node slices them from a shared pool), so a
+   * reader that detaches a piece's buffer destroys the pieces after it: the bug shows up here.
+   */
+  private takePiece(): Uint8Array {
+    const chunk = this.chunks[this.head]!;
+    const end = Math.min(chunk.length, this.offset + this.chunkSize);
+    const piece = this.offset === 0 && end === chunk.length ? chunk : chunk.subarray(this.offset, end);
+    this.offset = end;
+    if (end === chunk.length) {
+      this.offset = 0;
+      this.head++;
+      if (this.head === this.chunks.length) {
+        this.chunks = [];
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.chunks.length) {
+        this.chunks = this.chunks.slice(this.head);
+        this.head = 0;
+      }
+    }
+    return piece;
+  }
+
+  private clear(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.offset = 0;
+    this.queued = 0;
   }
 
   private throwIfFailed(): void {
@@ -162,8 +195,7 @@ class Pipe {
   discard(): void {
     if (this.discarding) return;
     this.discarding = true;
-    this.chunks.length = 0;
-    this.queued = 0;
+    this.clear();
     try {
       this.readController?.close();
     } catch {
@@ -175,8 +207,7 @@ class Pipe {
   fail(reason: unknown): void {
     if (this.error) return;
     this.error = { reason };
-    this.chunks.length = 0;
-    this.queued = 0;
+    this.clear();
     try {
       this.readController?.error(reason);
     } catch {

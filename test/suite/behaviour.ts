@@ -1,0 +1,608 @@
+import type { ErrorCode, MuxError, MuxStream, Session, SessionOptions, Transport } from "../../src/index.js";
+
+/**
+ * The behaviour suite: what a streamux session does, end to end, over any transport. It runs over
+ * the memory pair here and over TCP, TLS and WebSocket (in Node, Deno and Bun) elsewhere, so it
+ * imports nothing at run time: the library and the transport come in through the context, and the
+ * assertions are the few helpers below. Every scenario builds its own client and server on a fresh
+ * pair and ends both; every wait is bounded.
+ */
+
+export interface SuiteContext {
+  lib: { Session: typeof Session; ErrorCode: typeof ErrorCode; MuxError: typeof MuxError };
+  makePair(): Promise<{ client: Transport; server: Transport; dispose?(): void | Promise<void> }>;
+  /**
+   * Fraction of the default data volumes (default 1), for transports that cost much per byte
+   * (a pair that splits every frame into single bytes). Scenarios keep their shape: a transfer
+   * still exceeds the window, the stream count stays.
+   */
+  scale?: number;
+}
+
+export interface Behaviour {
+  name: string;
+  timeoutMs?: number;
+  run(ctx: SuiteContext): Promise<void>;
+}
+
+// ---- assertions -------------------------------------------------------------------------------
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+
+function equal<T>(actual: T, expected: T, what: string): void {
+  if (!Object.is(actual, expected)) throw new Error(`assertion failed: ${what}: expected ${String(expected)}, got ${String(actual)}`);
+}
+
+function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`assertion failed: ${what}: expected ${expected.length} bytes, got ${actual.length}`);
+  }
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] !== expected[i]) throw new Error(`assertion failed: ${what}: bytes differ at offset ${i}`);
+  }
+}
+
+/** Fails unless `promise` settles within `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Expects a rejection with a MuxError whose code is one of `codes`; returns it. */
+async function rejectsWith(
+  ctx: SuiteContext,
+  promise: Promise<unknown>,
+  codes: number | number[],
+  what: string,
+  remote?: boolean,
+): Promise<MuxError> {
+  const allowed = Array.isArray(codes) ? codes : [codes];
+  let outcome: { value: unknown } | { error: unknown };
+  try {
+    outcome = { value: await within(promise, 5000, what) };
+  } catch (error) {
+    outcome = { error };
+  }
+  if (!("error" in outcome)) throw new Error(`assertion failed: ${what}: expected a rejection, it resolved`);
+  const err = outcome.error;
+  if (!(err instanceof ctx.lib.MuxError)) throw new Error(`assertion failed: ${what}: expected a MuxError, got ${String(err)}`);
+  check(allowed.includes(err.code), `${what}: code ${err.code}, expected one of ${allowed.join(", ")}`);
+  if (remote !== undefined) equal(err.remote, remote, `${what}: MuxError.remote`);
+  return err;
+}
+
+/** "pending", "resolved" or "rejected", without waiting (a settled promise reacts first). */
+async function state(promise: Promise<unknown>): Promise<string> {
+  const marker = {};
+  const settled = promise.then(
+    () => "resolved",
+    () => "rejected",
+  );
+  const first = await Promise.race([settled, Promise.resolve().then(() => marker)]);
+  return first === marker ? "pending" : (first as string);
+}
+
+// ---- data helpers -----------------------------------------------------------------------------
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const text = (s: string) => encoder.encode(s);
+
+/** Deterministic pseudo-random bytes (xorshift32): a seed per stream makes mix-ups visible. */
+function pattern(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x;
+  }
+  return out;
+}
+
+async function sha256(parts: Uint8Array[]): Promise<string> {
+  const all = join(parts);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function join(parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const reader = readable.getReader();
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parts.push(value);
+  }
+  reader.releaseLock();
+  return join(parts);
+}
+
+/** Reads exactly `n` bytes (they may arrive in any number of chunks). */
+async function readExactly(reader: ReadableStreamDefaultReader<Uint8Array>, n: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let have = 0;
+  while (have < n) {
+    const { value, done } = await reader.read();
+    check(!done, `stream ended after ${have} of ${n} bytes`);
+    parts.push(value);
+    have += value.length;
+  }
+  const all = join(parts);
+  check(all.length === n, `read ${all.length} bytes where ${n} were expected`);
+  return all;
+}
+
+async function readText(reader: ReadableStreamDefaultReader<Uint8Array>, expected: string, what: string): Promise<void> {
+  const got = decoder.decode(await within(readExactly(reader, text(expected).length), 5000, what));
+  equal(got, expected, what);
+}
+
+async function expectEnd(reader: ReadableStreamDefaultReader<Uint8Array>, what: string): Promise<void> {
+  const { done } = await within(reader.read(), 5000, what);
+  check(done, `${what}: expected the end of the stream, got more data`);
+}
+
+/** Writes `data` in chunks of `chunk` bytes, then half-closes. */
+async function writeAll(writable: WritableStream<Uint8Array>, data: Uint8Array, chunk: number): Promise<void> {
+  const writer = writable.getWriter();
+  for (let at = 0; at < data.length; at += chunk) await writer.write(data.subarray(at, at + chunk));
+  await writer.close();
+}
+
+/** Echoes every stream the session accepts (readable piped into writable) until it ends. */
+async function serveEcho(session: Session): Promise<void> {
+  for (;;) {
+    let stream: MuxStream;
+    try {
+      stream = await session.accept();
+    } catch {
+      return;
+    }
+    stream.readable.pipeTo(stream.writable).catch(() => {});
+  }
+}
+
+// ---- sessions ---------------------------------------------------------------------------------
+
+interface Peers {
+  client: Session;
+  server: Session;
+  /** Closes the client, waits for both sides to end, disposes the pair. */
+  end(): Promise<void>;
+}
+
+async function connect(ctx: SuiteContext, options: SessionOptions = {}): Promise<Peers> {
+  const pair = await ctx.makePair();
+  // Bounded ending even when a scenario failed half-way and a peer stopped reading.
+  const opts: SessionOptions = { closeTimeout: 2000, ...options };
+  const client = ctx.lib.Session.client(pair.client, opts);
+  const server = ctx.lib.Session.server(pair.server, opts);
+  return {
+    client,
+    server,
+    async end() {
+      try {
+        await within(client.close(), 5000, "client.close()");
+        await within(server.closed, 5000, "the server session to end after the client closed");
+        await within(client.closed, 5000, "client.closed");
+      } finally {
+        await pair.dispose?.();
+      }
+    },
+  };
+}
+
+/** Runs `scenario` on a fresh client/server pair and always ends both. */
+async function withPeers(ctx: SuiteContext, options: SessionOptions, scenario: (p: Peers) => Promise<void>): Promise<void> {
+  const peers = await connect(ctx, options);
+  let failure: unknown = null;
+  try {
+    await scenario(peers);
+  } catch (err) {
+    failure = err;
+  }
+  try {
+    await peers.end();
+  } catch (err) {
+    failure ??= err;
+  }
+  if (failure) throw failure;
+}
+
+/** A full round trip on a fresh stream: everything either side sent before has been processed. */
+async function roundTrip(from: Session, to: Session): Promise<void> {
+  const stream = await from.open();
+  const writing = writeAll(stream.writable, text("sync"), 4);
+  const peer = await within(to.accept(), 5000, "the round-trip stream");
+  const echo = peer.readable.pipeTo(peer.writable);
+  sameBytes(await within(readAll(stream.readable), 5000, "the round-trip echo"), text("sync"), "round-trip echo");
+  await writing;
+  await echo;
+}
+
+function scaled(ctx: SuiteContext, bytes: number, floor: number): number {
+  return Math.max(floor, Math.round(bytes * (ctx.scale ?? 1)));
+}
+
+// ---- the behaviours ---------------------------------------------------------------------------
+
+export const behaviours: Behaviour[] = [];
+const behaviour = (name: string, run: (ctx: SuiteContext) => Promise<void>, timeoutMs?: number) =>
+  behaviours.push({ name, run, timeoutMs });
+
+behaviour("open and accept a stream, echo in both directions", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const opened = await client.open();
+    const w = opened.writable.getWriter();
+    const writing = w.write(text("hello"));
+    const accepted = await within(server.accept(), 5000, "server.accept()");
+    equal(accepted.id, opened.id, "accepted stream id");
+    const sr = accepted.readable.getReader();
+    await readText(sr, "hello", "server reads the client's bytes");
+    await writing;
+    const sw = accepted.writable.getWriter();
+    await sw.write(text("world"));
+    const cr = opened.readable.getReader();
+    await readText(cr, "world", "client reads the server's bytes");
+    await w.close();
+    await sw.close();
+    await expectEnd(sr, "server sees the client's FIN");
+    await expectEnd(cr, "client sees the server's FIN");
+  }),
+);
+
+behaviour("stream ids: the client opens 3, 5, 7, the server 2, 4, 6", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    for (const [opener, acceptor, ids] of [
+      [client, server, [3, 5, 7]],
+      [server, client, [2, 4, 6]],
+    ] as const) {
+      const opened: MuxStream[] = [];
+      for (let i = 0; i < 3; i++) {
+        const s = await opener.open();
+        opened.push(s);
+        // Written one after the other, so the SYNs arrive in this order.
+        await s.writable.getWriter().write(text("x"));
+      }
+      equal(opened.map((s) => s.id).join(","), ids.join(","), "ids of opened streams");
+      const accepted: number[] = [];
+      for (let i = 0; i < 3; i++) accepted.push((await within(acceptor.accept(), 5000, "accept()")).id);
+      equal(accepted.join(","), ids.join(","), "ids of accepted streams");
+    }
+  }),
+);
+
+behaviour(
+  "200 concurrent streams echo 64 KiB each, byte for byte",
+  (ctx) =>
+    withPeers(ctx, {}, async ({ client, server }) => {
+      const count = 200;
+      const size = scaled(ctx, 64 * KiB, 64);
+      const echoing = serveEcho(server);
+      const sent = Array.from({ length: count }, (_, i) => pattern(size, i + 1));
+      const received = await Promise.all(
+        sent.map(async (data) => {
+          const s = await client.open();
+          const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, data, 16 * KiB)]);
+          return back;
+        }),
+      );
+      received.forEach((back, i) => sameBytes(back, sent[i]!, `stream #${i} echo`));
+      equal(await sha256(received), await sha256(sent), "SHA-256 of everything echoed");
+      await client.close();
+      await within(echoing, 5000, "the echo server's accept loop to end");
+    }),
+  20_000,
+);
+
+behaviour(
+  "a transfer far beyond the window: the sender waits for credit, all bytes arrive",
+  async (ctx) => {
+    const scale = ctx.scale ?? 1;
+    // Smaller windows at smaller scales: the transfer must stay several windows long.
+    const windowSize = scale >= 1 ? 256 * KiB : scale >= 1 / 64 ? 16 * KiB : 4 * KiB;
+    const chunk = windowSize / 4;
+    const total = Math.ceil(Math.max(scaled(ctx, 4 * MiB, 0), 4 * windowSize) / chunk) * chunk;
+    const data = pattern(total, 42);
+    await withPeers(ctx, { windowSize }, async ({ client, server }) => {
+      const up = await client.open();
+      const writer = up.writable.getWriter();
+      let acked = 0;
+      let reachedWindow!: () => void;
+      const windowFull = new Promise<void>((resolve) => (reachedWindow = resolve));
+      const writing = (async () => {
+        for (let at = 0; at < total; at += chunk) {
+          await writer.write(data.subarray(at, at + chunk));
+          acked += chunk;
+          if (acked === windowSize) reachedWindow();
+        }
+        await writer.close();
+      })();
+      writing.catch(() => {});
+      const down = await within(server.accept(), 5000, "server.accept()");
+      await within(windowFull, 5000, "the client to write a whole window");
+      // A round trip on another stream: whatever the client sent before has reached the server.
+      await roundTrip(client, server);
+      equal(acked, windowSize, "bytes accepted from the writer while the receiver reads nothing");
+      const got = await within(readAll(down.readable), 8000, "the whole upload");
+      await writing;
+      sameBytes(got, data, "uploaded bytes");
+      // And back the other way, over the same stream.
+      const [back] = await Promise.all([readAll(up.readable), writeAll(down.writable, got, chunk)]);
+      equal(await sha256([back]), await sha256([data]), "SHA-256 of the download");
+    });
+  },
+  20_000,
+);
+
+behaviour("half-close in each direction leaves the other direction open", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const c = await client.open();
+    const cw = c.writable.getWriter();
+    await cw.write(text("question"));
+    await cw.close();
+    const s = await within(server.accept(), 5000, "server.accept()");
+    const sr = s.readable.getReader();
+    await readText(sr, "question", "server reads before the FIN");
+    await expectEnd(sr, "server sees the client's half-close");
+    // The client's FIN does not stop the server from answering.
+    const sw = s.writable.getWriter();
+    await sw.write(text("answer"));
+    const cr = c.readable.getReader();
+    await readText(cr, "answer", "client reads after its own half-close");
+    await sw.close();
+    await expectEnd(cr, "client sees the server's half-close");
+    await within(Promise.all([c.closed, s.closed]), 5000, "both ends' closed");
+  }),
+);
+
+behaviour("reset in each direction: reads and writes reject with the code, remote flag set", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const { StreamCancelled } = ctx.lib.ErrorCode;
+    for (const [opener, acceptor, code] of [
+      [client, server, 42],
+      [server, client, StreamCancelled],
+    ] as const) {
+      const o = await opener.open();
+      const ow = o.writable.getWriter();
+      await ow.write(text("hi"));
+      const a = await within(acceptor.accept(), 5000, "accept()");
+      const ar = a.readable.getReader();
+      await readText(ar, "hi", "data before the reset");
+      const or = o.readable.getReader();
+      const pendingRead = or.read();
+      // The acceptor resets: with a code, or with the default (StreamCancelled).
+      if (code === 42) a.reset(42);
+      else a.reset();
+      await rejectsWith(ctx, pendingRead, code, "the opener's pending read", true);
+      await rejectsWith(ctx, ow.write(text("more")), code, "the opener's write after the RST", true);
+      await rejectsWith(ctx, o.closed, code, "the opener's closed", true);
+      await rejectsWith(ctx, ar.read(), code, "the resetting side's own read", false);
+      await rejectsWith(ctx, a.closed, code, "the resetting side's closed", false);
+    }
+  }),
+);
+
+behaviour("stream.close(): the peer reads to the end, its later data is refused", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const c = await client.open();
+    const cw = c.writable.getWriter();
+    await cw.write(text("last words"));
+    cw.releaseLock();
+    const s = await within(server.accept(), 5000, "server.accept()");
+    const sr = s.readable.getReader();
+    await readText(sr, "last words", "server reads the data before close()");
+    await within(c.close(), 5000, "stream.close()");
+    await expectEnd(sr, "server sees the FIN of close()");
+    // The closer forgot the stream: more data from the server is answered with RST StreamClosed.
+    const sw = s.writable.getWriter();
+    sw.write(text("too late")).catch(() => {});
+    await rejectsWith(ctx, s.closed, ctx.lib.ErrorCode.StreamClosed, "the server stream's closed", true);
+  }),
+);
+
+behaviour("session close(): the peer sees GOAWAY NoError, streams and accept() fail", async (ctx) => {
+  const { SessionClosed, PeerEOF, NoError } = ctx.lib.ErrorCode;
+  const peers = await connect(ctx);
+  const { client, server } = peers;
+  try {
+    const c1 = await client.open();
+    await c1.writable.getWriter().write(text("a"));
+    const s1 = await within(server.accept(), 5000, "server.accept()");
+    const s1r = s1.readable.getReader();
+    await readText(s1r, "a", "server reads");
+    const s2 = await server.open();
+    await s2.writable.getWriter().write(text("b"));
+    const c2 = await within(client.accept(), 5000, "client.accept()");
+    const c2r = c2.readable.getReader();
+    await readText(c2r, "b", "client reads");
+
+    const serverRead = s1r.read();
+    const serverRead2 = s2.readable.getReader().read();
+    const clientRead = c1.readable.getReader().read();
+    const clientAccept = client.accept();
+    const serverAccept = server.accept();
+    await within(client.close(), 5000, "client.close()");
+
+    const local = await within(client.closed, 5000, "client.closed");
+    equal(local.code, SessionClosed, "client.closed code");
+    const remote = await within(server.closed, 5000, "server.closed");
+    check(remote.remote !== undefined, "server.closed reports the client's GOAWAY");
+    equal(remote.remote!.code, NoError, "GOAWAY code");
+    equal(decoder.decode(remote.remote!.debug), "no error", "GOAWAY debug");
+
+    await rejectsWith(ctx, clientRead, SessionClosed, "the closing side's pending read");
+    await rejectsWith(ctx, c2r.read(), SessionClosed, "the closing side's read after close()");
+    await rejectsWith(ctx, serverRead, [SessionClosed, PeerEOF], "the peer's pending read");
+    await rejectsWith(ctx, serverRead2, [SessionClosed, PeerEOF], "the peer's own stream");
+    await rejectsWith(ctx, clientAccept, [SessionClosed], "accept() on the closing side");
+    await rejectsWith(ctx, serverAccept, [SessionClosed, PeerEOF], "accept() on the peer");
+    await rejectsWith(ctx, client.open(), [SessionClosed], "open() after close()");
+    await rejectsWith(ctx, server.accept(), [SessionClosed, PeerEOF], "accept() after the end");
+  } finally {
+    await peers.end();
+  }
+});
+
+behaviour("goAway(): new opens fail RemoteGoneAway, existing streams finish", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const { RemoteGoneAway } = ctx.lib.ErrorCode;
+    const a = await client.open();
+    const aw = a.writable.getWriter();
+    await aw.write(text("one"));
+    const sa = await within(server.accept(), 5000, "server.accept()");
+    const sar = sa.readable.getReader();
+    await readText(sar, "one", "server reads stream A");
+    // Opened but never written: the server has not seen it, so it is above the GOAWAY's last id.
+    const b = await client.open();
+
+    await within(server.goAway(), 5000, "server.goAway()");
+    const saw = sa.writable.getWriter();
+    await saw.write(text("two"));
+    const ar = a.readable.getReader();
+    // Frames arrive in order: once "two" is read, the GOAWAY before it has been processed.
+    await readText(ar, "two", "client reads after the GOAWAY");
+
+    await rejectsWith(ctx, client.open(), RemoteGoneAway, "open() after the peer's GOAWAY");
+    await rejectsWith(ctx, b.writable.getWriter().write(text("x")), RemoteGoneAway, "a stream above the last id");
+
+    await aw.write(text("three"));
+    await aw.close();
+    await readText(sar, "three", "stream A still carries data");
+    await expectEnd(sar, "stream A's FIN");
+    await saw.close();
+    await expectEnd(ar, "the server's FIN on stream A");
+    await within(Promise.all([a.closed, sa.closed]), 5000, "stream A closed on both sides");
+  }),
+);
+
+behaviour("the server opens streams to the client", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const echoing = serveEcho(client);
+    const results = await Promise.all(
+      [1, 2, 3].map(async (n) => {
+        const s = await server.open();
+        const data = pattern(scaled(ctx, 32 * KiB * n, 100 * n), n);
+        const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, data, 7000)]);
+        sameBytes(back, data, `reverse stream ${s.id}`);
+        return s.id % 2;
+      }),
+    );
+    equal(results.join(","), "0,0,0", "server-opened ids are even");
+    await server.close();
+    await within(echoing, 5000, "the client's accept loop to end");
+  }),
+);
+
+behaviour("a session is async-iterable over accepted streams, ending with the session", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const opened: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await client.open();
+      opened.push(s.id);
+      await s.writable.getWriter().write(text(`#${i}`));
+    }
+    const seen: number[] = [];
+    for await (const s of server) {
+      seen.push(s.id);
+      if (seen.length === 3) break;
+    }
+    equal(seen.join(","), opened.join(","), "streams iterated in order");
+    // A new loop waits for more and ends, without an error, when the session ends.
+    const rest = (async () => {
+      let n = 0;
+      for await (const _ of server) n++;
+      return n;
+    })();
+    await within(client.close(), 5000, "client.close()");
+    equal(await within(rest, 5000, "the iteration to end with the session"), 0, "streams after the end");
+  }),
+);
+
+behaviour("session.incoming is a ReadableStream of accepted streams that closes with the session", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const reader = server.incoming.getReader();
+    for (const word of ["first", "second"]) {
+      const s = await client.open();
+      await s.writable.getWriter().write(text(word));
+      const { value, done } = await within(reader.read(), 5000, "incoming.read()");
+      check(!done && value, "incoming yields a stream");
+      equal(value.id, s.id, "incoming stream id");
+      await readText(value.readable.getReader(), word, "data on the incoming stream");
+    }
+    const end = reader.read();
+    await within(client.close(), 5000, "client.close()");
+    check((await within(end, 5000, "incoming to close")).done, "incoming closes when the session ends");
+  }),
+);
+
+behaviour("typed streams carry their type to the acceptor, in both directions", (ctx) =>
+  withPeers(ctx, { typed: true }, async ({ client, server }) => {
+    for (const [opener, acceptor, type] of [
+      [client, server, 7],
+      [server, client, 0xabcdef01],
+      [client, server, 0],
+    ] as const) {
+      const o = await opener.open({ type });
+      equal(o.type, type, "opener's stream type");
+      await o.writable.getWriter().write(text("payload"));
+      const a = await within(acceptor.accept(), 5000, "accept() of a typed stream");
+      equal(a.type, type, "accepted stream type");
+      // The type header is not part of the stream's data.
+      await readText(a.readable.getReader(), "payload", "data after the type");
+    }
+  }),
+);
+
+behaviour("heartbeat ping() measures a round trip from either side", (ctx) =>
+  withPeers(ctx, { typed: true }, async ({ client, server }) => {
+    for (const session of [client, server, client]) {
+      const rtt = await within(session.ping(), 5000, "ping()");
+      check(typeof rtt === "number" && rtt >= 0 && Number.isFinite(rtt), `ping() returns a duration, got ${rtt}`);
+    }
+  }),
+);
+
+behaviour("a stream's closed resolves only after both directions ended", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const c = await client.open();
+    const cw = c.writable.getWriter();
+    await cw.write(text("ping"));
+    await cw.close();
+    const s = await within(server.accept(), 5000, "server.accept()");
+    const sr = s.readable.getReader();
+    await readText(sr, "ping", "server reads");
+    await expectEnd(sr, "server sees the FIN");
+    equal(await state(c.closed), "pending", "client closed after only its own FIN");
+    equal(await state(s.closed), "pending", "server closed after only the client's FIN");
+    const sw = s.writable.getWriter();
+    await sw.write(text("pong"));
+    await sw.close();
+    const cr = c.readable.getReader();
+    await readText(cr, "pong", "client reads");
+    await expectEnd(cr, "client sees the FIN");
+    await within(c.closed, 5000, "client stream closed");
+    await within(s.closed, 5000, "server stream closed");
+  }),
+);

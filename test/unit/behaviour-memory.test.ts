@@ -1,0 +1,29 @@
+import { describe } from "vitest";
+import { ErrorCode, MuxError, Session } from "../../src/index.js";
+import { memoryPair, type MemoryPairOptions } from "../support/memory-pair.js";
+import type { SuiteContext } from "../suite/behaviour.js";
+import { runBehaviourSuite } from "../suite/vitest.js";
+
+function context(options: MemoryPairOptions, scale?: number): SuiteContext {
+  return {
+    lib: { Session, ErrorCode, MuxError },
+    async makePair() {
+      const pair = memoryPair(options);
+      return { client: pair.a, server: pair.b };
+    },
+    scale,
+  };
+}
+
+describe("memory pair, one chunk per write", () => {
+  runBehaviourSuite("memory", () => context({}));
+});
+
+// Frames cut at every possible offset: headers and payloads split across reads.
+describe("memory pair, 1-byte chunks", () => {
+  runBehaviourSuite("memory/1B", () => context({ chunkSize: 1 }, 1 / 1024));
+});
+
+describe("memory pair, 7-byte chunks", () => {
+  runBehaviourSuite("memory/7B", () => context({ chunkSize: 7 }, 1 / 128));
+});
