@@ -121,7 +121,8 @@ export class Scheduler {
         this.ready[this.head++] = undefined as unknown as Sender;
         s.queued = false;
         if (!s.sendable()) continue;
-        s.emit(out, QUANTUM);
+        // Quanta exist for fairness; a stream alone in the queue may send what it has in one frame.
+        s.emit(out, this.head === this.ready.length ? FLUSH_LIMIT - out.bytes : QUANTUM);
         if (s.sendable()) {
           s.queued = true;
           this.ready.push(s);

@@ -66,7 +66,11 @@ export class Stream implements MuxStream, Sender {
   private recvQueue: Uint8Array[] | null = null;
   private recvHead = 0;
   private readController: ReadableStreamDefaultController<Uint8Array> | null = null;
+  /** A read is waiting for data: the readable's pull, or a direct read(). */
   private readWaiting = false;
+  private directRead: { resolve: (chunk: Uint8Array | null) => void; reject: (err: unknown) => void } | null = null;
+  /** The last direct write(): the next one waits for it, so concurrent writes keep their order. */
+  private writeTail: Promise<void> | null = null;
   private writeController: WritableStreamDefaultController | null = null;
   private _readable: ReadableStream<Uint8Array> | null = null;
   private _writable: WritableStream<Uint8Array> | null = null;
@@ -119,7 +123,7 @@ export class Stream implements MuxStream, Sender {
           this.writeController = c;
           if (this.state & FAILED) c.error(this.error);
         },
-        write: (chunk) => this.write(chunk),
+        write: (chunk) => this.sinkWrite(chunk),
         close: () => this.finish(),
         abort: (reason) => this.reset(reason instanceof MuxError ? reason.code : ErrorCode.StreamCancelled),
       },
@@ -150,14 +154,53 @@ export class Stream implements MuxStream, Sender {
     if (this.state & FAILED) return this.cleanlyEnded() ? Promise.resolve() : Promise.reject(this.error);
     this.closeRead();
     const w = this._writable;
-    if (w && !w.locked) return w.close().then(noop, () => this.closedOrError());
-    if (w) this.writeController?.error(new MuxError(ErrorCode.StreamClosed, "stream closed"));
+    if (!w) return this.closeWrite();
+    if (!w.locked) return w.close().then(noop, () => this.closedOrError());
+    this.writeController?.error(new MuxError(ErrorCode.StreamClosed, "stream closed"));
     return this.finish();
+  }
+
+  read(): Promise<Uint8Array | null> {
+    if (this._readable) return Promise.reject(new TypeError("this stream is being read through `readable`"));
+    if (this.directRead) return Promise.reject(new TypeError("a read() is already pending on this stream"));
+    if (this.queueLength() > 0) {
+      const chunk = this.dequeue();
+      if (this.state & FIN_RECEIVED && this.queueLength() === 0) this.state |= READ_DONE;
+      return Promise.resolve(chunk);
+    }
+    if (this.state & READ_CLOSED) return Promise.reject(new MuxError(ErrorCode.StreamClosed, "stream closed"));
+    if (this.state & FIN_RECEIVED) {
+      this.state |= READ_DONE;
+      return Promise.resolve(null);
+    }
+    if (this.state & FAILED) return Promise.reject(this.error);
+    return new Promise((resolve, reject) => {
+      this.directRead = { resolve, reject };
+      this.readWaiting = true;
+    });
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    if (this._writable) return Promise.reject(new TypeError("this stream is being written through `writable`"));
+    const tail = this.writeTail;
+    const p = tail === null ? this.sinkWrite(chunk) : tail.then(() => this.sinkWrite(chunk));
+    this.writeTail = p;
+    const settle = () => {
+      if (this.writeTail === p) this.writeTail = null;
+    };
+    p.then(settle, settle);
+    return p;
+  }
+
+  closeWrite(): Promise<void> {
+    if (this._writable) return Promise.reject(new TypeError("this stream is being written through `writable`"));
+    const tail = this.writeTail;
+    return tail === null ? this.finish() : tail.then(() => this.finish());
   }
 
   // ---- the write side ---------------------------------------------------------------------
 
-  private write(chunk: Uint8Array): Promise<void> {
+  private sinkWrite(chunk: Uint8Array): Promise<void> {
     if (this.state & FAILED) return Promise.reject(this.error);
     if (!(chunk instanceof Uint8Array)) {
       if (!ArrayBuffer.isView(chunk)) return Promise.reject(new TypeError("a stream's writable takes Uint8Array chunks"));
@@ -278,9 +321,7 @@ export class Stream implements MuxStream, Sender {
     }
     if (n > 0 && !(this.state & READ_CLOSED)) {
       if (this.readWaiting) {
-        this.readWaiting = false;
-        this.readController!.enqueue(payload);
-        this.consumed(n);
+        this.deliver(payload);
       } else {
         (this.recvQueue ??= []).push(payload);
       }
@@ -320,17 +361,35 @@ export class Stream implements MuxStream, Sender {
     return payload.subarray(got.length);
   }
 
+  /** Hands a chunk straight to the waiting reader. */
+  private deliver(chunk: Uint8Array): void {
+    this.readWaiting = false;
+    const direct = this.directRead;
+    if (direct) {
+      this.directRead = null;
+      direct.resolve(chunk);
+    } else {
+      this.readController!.enqueue(chunk);
+    }
+    this.consumed(chunk.length);
+  }
+
+  /** Takes the oldest received chunk; the application has consumed it. */
+  private dequeue(): Uint8Array {
+    const q = this.recvQueue!;
+    const chunk = q[this.recvHead]!;
+    q[this.recvHead++] = undefined as unknown as Uint8Array;
+    if (this.recvHead === q.length) {
+      q.length = 0;
+      this.recvHead = 0;
+    }
+    this.consumed(chunk.length);
+    return chunk;
+  }
+
   private pull(c: ReadableStreamDefaultController<Uint8Array>): void {
-    const q = this.recvQueue;
-    if (q !== null && this.recvHead < q.length) {
-      const chunk = q[this.recvHead]!;
-      q[this.recvHead++] = undefined as unknown as Uint8Array;
-      if (this.recvHead === q.length) {
-        q.length = 0;
-        this.recvHead = 0;
-      }
-      c.enqueue(chunk);
-      this.consumed(chunk.length);
+    if (this.queueLength() > 0) {
+      c.enqueue(this.dequeue());
       if (this.state & FIN_RECEIVED && this.queueLength() === 0) this.endRead();
       return;
     }
@@ -364,6 +423,19 @@ export class Stream implements MuxStream, Sender {
     if (this.state & READ_DONE) return;
     this.state |= READ_DONE;
     this.readController?.close();
+    const direct = this.directRead;
+    this.directRead = null;
+    direct?.resolve(null);
+  }
+
+  /** Ends the read side with an error: the readable errors, a waiting read() rejects. */
+  private errorRead(err: unknown): void {
+    this.state |= READ_DONE;
+    this.readWaiting = false;
+    this.readController?.error(err);
+    const direct = this.directRead;
+    this.directRead = null;
+    direct?.reject(err);
   }
 
   /** The application stops reading: what is buffered is dropped, the peer's further DATA refused. */
@@ -372,11 +444,7 @@ export class Stream implements MuxStream, Sender {
     this.state |= READ_CLOSED;
     this.recvQueue = null;
     this.recvHead = 0;
-    if (!(this.state & READ_DONE)) {
-      this.state |= READ_DONE;
-      this.readWaiting = false;
-      this.readController?.error(new MuxError(ErrorCode.StreamClosed, "stream closed"));
-    }
+    if (!(this.state & READ_DONE)) this.errorRead(new MuxError(ErrorCode.StreamClosed, "stream closed"));
     this.maybeEnded();
   }
 
@@ -422,11 +490,7 @@ export class Stream implements MuxStream, Sender {
     if (!(keepFinishedRead && this.state & FIN_RECEIVED)) {
       this.recvQueue = null;
       this.recvHead = 0;
-      if (!(this.state & READ_DONE)) {
-        this.state |= READ_DONE;
-        this.readWaiting = false;
-        this.readController?.error(err);
-      }
+      if (!(this.state & READ_DONE)) this.errorRead(err);
     }
     if (!(this.state & FORGOTTEN)) {
       this.state |= FORGOTTEN;

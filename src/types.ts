@@ -56,4 +56,15 @@ export interface MuxStream {
   close(): Promise<void>;
   /** Resolves when both directions ended cleanly; rejects with MuxError on reset or session end. */
   readonly closed: Promise<void>;
+
+  /**
+   * muxado-style direct I/O, for code that wants no WHATWG stream objects (they are costly to
+   * create on some runtimes): the next chunk received, or null at the end of the stream. Use
+   * either `read()` or `readable` on a stream, not both.
+   */
+  read(): Promise<Uint8Array | null>;
+  /** Sends a chunk; resolves once it is handed to the transport (backpressure). Not with `writable`. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Half-closes (FIN) after the writes before it. Not with `writable`. */
+  closeWrite(): Promise<void>;
 }
