@@ -1,6 +1,7 @@
+import { onTestFinished } from "vitest";
 import { encodeFrame, Flag, FrameDecoder, type Frame } from "../../src/frame/index.js";
 import { concat } from "../../src/frame/decode.js";
-import type { Transport } from "../../src/transport.js";
+import { Session, type SessionOptions, type Transport } from "../../src/index.js";
 import { memoryPair, type MemoryPair, type MemoryPairOptions } from "./memory-pair.js";
 
 /**
@@ -252,4 +253,69 @@ export interface RawPeerSetup {
 export function rawPeer(options: MemoryPairOptions & { timeoutMs?: number } = {}): RawPeerSetup {
   const pair = memoryPair(options);
   return { peer: new RawPeer(pair.b, options.timeoutMs), transport: pair.a, pair };
+}
+
+export interface SessionUnderTest extends RawPeerSetup {
+  session: Session;
+}
+
+/**
+ * A session (client or server) whose peer is a RawPeer. The session is closed when the test
+ * finishes, pass or fail; its closeTimeout is short so a test that stalled the peer still ends.
+ */
+export function startSession(
+  role: "client" | "server",
+  options: SessionOptions = {},
+  pairOptions: MemoryPairOptions & { timeoutMs?: number } = {},
+): SessionUnderTest {
+  const setup = rawPeer(pairOptions);
+  const opts = { closeTimeout: 1000, ...options };
+  const session = role === "client" ? Session.client(setup.transport, opts) : Session.server(setup.transport, opts);
+  onTestFinished(async () => {
+    setup.pair.resume("a");
+    setup.pair.resume("b");
+    await session.close();
+  });
+  return { ...setup, session };
+}
+
+// ---- what the session under test delivers -----------------------------------------------------
+
+/** Reads exactly `n` bytes from a stream's reader, however they are chunked; bounded. */
+export async function readBytes(reader: ReadableStreamDefaultReader<Uint8Array>, n: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let have = 0;
+  while (have < n) {
+    const result = await within(reader.read(), `${n} bytes from the stream (got ${have})`);
+    if (result.done) throw new Error(`the stream ended after ${have} of ${n} bytes`);
+    parts.push(result.value);
+    have += result.value.length;
+  }
+  const all = concat(parts);
+  if (all.length !== n) throw new Error(`read ${all.length} bytes where ${n} were expected`);
+  return all;
+}
+
+export async function readText(reader: ReadableStreamDefaultReader<Uint8Array>, n: number): Promise<string> {
+  return new TextDecoder().decode(await readBytes(reader, n));
+}
+
+/** Fails unless `promise` settles within `ms`. */
+export function within<T>(promise: Promise<T>, what: string, ms = DEFAULT_TIMEOUT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** "pending", "resolved" or "rejected", without waiting: an already settled promise reacts first. */
+export async function state(promise: Promise<unknown>): Promise<"pending" | "resolved" | "rejected"> {
+  const pending = {};
+  const settled = promise.then(
+    () => "resolved" as const,
+    () => "rejected" as const,
+  );
+  const first = await Promise.race([settled, Promise.resolve().then(() => pending)]);
+  return first === pending ? "pending" : (first as "resolved" | "rejected");
 }
