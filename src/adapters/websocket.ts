@@ -36,6 +36,7 @@ export interface WebSocketTransportOptions {
 
 const CONNECTING = 0;
 const OPEN = 1;
+const CLOSING = 2;
 const NORMAL_CLOSURE = 1000;
 
 const DEFAULT_HIGH_WATER = 1024 * 1024;
@@ -146,7 +147,7 @@ class WebSocketConnection implements DirectTransport {
     if (ws.readyState === CONNECTING) {
       this.pending = [];
       ws.addEventListener("open", this.onOpen);
-    } else if (ws.readyState > 2) {
+    } else if (ws.readyState > CLOSING) {
       // Already CLOSED: no close event will come. (A CLOSING socket still fires one.)
       this.finish("eof");
     }
@@ -192,7 +193,8 @@ class WebSocketConnection implements DirectTransport {
 
   end(): Promise<void> {
     this.endRequested = true;
-    if (this.ws.readyState === OPEN) this.closeSocket();
+    // CLOSING too: a socket waiting for our answer to the peer's close frame (see onClose).
+    if (this.ws.readyState === OPEN || this.ws.readyState === CLOSING) this.closeSocket();
     // While CONNECTING, onOpen sends what the session wrote and then closes.
     return this.settleWithin(this.closeTimeout);
   }
@@ -229,8 +231,11 @@ class WebSocketConnection implements DirectTransport {
     else this.sink!.data(chunk);
   };
 
-  private readonly onClose = (): void => {
+  private readonly onClose = (event: { code?: number }): void => {
     this.markSocketClosed();
+    // A Workers server socket (without the auto-reply compatibility flag) fires `close` while still
+    // CLOSING and waits for us to answer the peer's close frame; elsewhere the socket is CLOSED here.
+    if (this.ws.readyState === CLOSING) this.closeSocket(echoableCode(event?.code));
     // Any close code ends the byte stream: the session reports PeerEOF (or its own GOAWAY reason).
     this.finish("eof");
   };
@@ -338,9 +343,9 @@ class WebSocketConnection implements DirectTransport {
     this.pollTimer = undefined;
   }
 
-  private closeSocket(): void {
+  private closeSocket(code = NORMAL_CLOSURE): void {
     try {
-      this.ws.close(NORMAL_CLOSURE);
+      this.ws.close(code);
     } catch {
       // Already closing or closed.
     }
@@ -348,11 +353,16 @@ class WebSocketConnection implements DirectTransport {
 
   /** Resolves on the close event, or after `ms` if the peer never answers the close frame. */
   private settleWithin(ms: number): Promise<void> {
-    if (this.ws.readyState > 2) return Promise.resolve();
+    if (this.ws.readyState > CLOSING) return Promise.resolve();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
     return Promise.race([this.socketClosed, timeout]).finally(() => clearTimeout(timer));
   }
+}
+
+/** The peer's close code if we may send it back (1000 or an application's 3000–4999), else 1000. */
+function echoableCode(code: number | undefined): number {
+  return code !== undefined && (code === NORMAL_CLOSURE || (code >= 3000 && code <= 4999)) ? code : NORMAL_CLOSURE;
 }
 
 /**

@@ -126,6 +126,50 @@ describe("streamux/websocket transport end", () => {
   });
 });
 
+/**
+ * What a Workers server socket does after accept(): OPEN without an `open` event, no
+ * bufferedAmount, and (without the auto-reply compatibility flag) `close` fires while still
+ * CLOSING, waiting for the Worker to answer the peer's close frame.
+ */
+class WorkersStyleSocket extends EventTarget {
+  readyState = 1;
+  readonly sent: Uint8Array[] = [];
+  readonly closeCalls: (number | undefined)[] = [];
+  send(data: Uint8Array): void {
+    this.sent.push(data);
+  }
+  close(code?: number): void {
+    this.closeCalls.push(code);
+    this.readyState = 3;
+  }
+  peerCloses(code: number): void {
+    this.readyState = 2;
+    this.dispatchEvent(Object.assign(new Event("close"), { code, reason: "" }));
+  }
+}
+
+describe("streamux/websocket on a Workers-style server socket", () => {
+  it("writes at once to a socket that is already OPEN and never fires open", () => {
+    const socket = new WorkersStyleSocket();
+    const direct = fromWebSocket(socket).direct!;
+    direct.start(new RecordingSink());
+    expect(direct.write([new Uint8Array([1])])).toBe(true);
+    expect(socket.sent.map((m) => [...m])).toEqual([[1]]);
+  });
+
+  it.each([
+    [4001, 4001],
+    [1001, 1000],
+  ])("answers the peer's close frame (code %i) with %i when close fires while CLOSING, and ends", async (peer, answer) => {
+    const socket = new WorkersStyleSocket();
+    const sink = new RecordingSink();
+    fromWebSocket(socket).direct!.start(sink);
+    socket.peerCloses(peer);
+    await sink.ended;
+    expect(socket.closeCalls).toEqual([answer]);
+  });
+});
+
 describe("streamux/websocket session end", () => {
   it.each([...closeCodes, "terminate" as const])("the session ends with PeerEOF when the peer's socket goes (%s)", async (how) => {
     const { client, server } = await pair();
