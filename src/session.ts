@@ -322,6 +322,9 @@ export class Session implements AsyncIterable<MuxStream> {
    */
   private die(code: number, reason: string, how: Ending): Promise<void> {
     if (this.ending) return this.ending;
+    // Marked before anything calls out: a transport may report its end synchronously from end().
+    let ended!: () => void;
+    this.ending = new Promise<void>((resolve) => (ended = resolve));
     const err = new MuxError(code, reason, { cause: how.cause });
     this.endError = err;
     const info: SessionCloseInfo = { code, reason };
@@ -330,14 +333,18 @@ export class Session implements AsyncIterable<MuxStream> {
     for (const s of this.streams.values()) s.fail(err, true);
     this.streams.clear();
     this.acceptQueue.close(err);
+    let transportClosed: Promise<void>;
     if (how.abort) {
       this.link.destroy();
-      this.ending = Promise.resolve();
+      transportClosed = Promise.resolve();
     } else {
       if (how.wire) void this.scheduler.goAway(this.lastRemoteSyn, how.wire.code, toBytes(how.wire.debug), false);
-      this.ending = this.bounded(this.scheduler.finish());
+      transportClosed = this.bounded(this.scheduler.finish());
     }
-    this.ending = this.ending.then(() => this.resolveClosed(info));
+    void transportClosed.then(() => {
+      this.resolveClosed(info);
+      ended();
+    });
     return this.ending;
   }
 
