@@ -76,6 +76,15 @@ async function rejectsWith(
   return err;
 }
 
+/**
+ * Marks a promise handled now and returns it, for a rejection asserted later: between creating it
+ * and asserting, a real transport spans I/O turns, and the runtime would report it unhandled.
+ */
+function later<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
 /** "pending", "resolved" or "rejected", without waiting (a settled promise reacts first). */
 async function state(promise: Promise<unknown>): Promise<string> {
   const marker = {};
@@ -339,7 +348,7 @@ behaviour(
         }
         await writer.close();
       })();
-      writing.catch(() => {});
+      later(writing);
       const down = await within(server.accept(), 5000, "server.accept()");
       await within(windowFull, 5000, "the client to write a whole window");
       // A round trip on another stream: whatever the client sent before has reached the server.
@@ -391,7 +400,7 @@ behaviour("reset in each direction: reads and writes reject with the code, remot
       const ar = a.readable.getReader();
       await readText(ar, "hi", "data before the reset");
       const or = o.readable.getReader();
-      const pendingRead = or.read();
+      const pendingRead = later(or.read());
       // The acceptor resets: with a code, or with the default (StreamCancelled).
       if (code === 42) a.reset(42);
       else a.reset();
@@ -438,11 +447,11 @@ behaviour("session close(): the peer sees GOAWAY NoError, streams and accept() f
     const c2r = c2.readable.getReader();
     await readText(c2r, "b", "client reads");
 
-    const serverRead = s1r.read();
-    const serverRead2 = s2.readable.getReader().read();
-    const clientRead = c1.readable.getReader().read();
-    const clientAccept = client.accept();
-    const serverAccept = server.accept();
+    const serverRead = later(s1r.read());
+    const serverRead2 = later(s2.readable.getReader().read());
+    const clientRead = later(c1.readable.getReader().read());
+    const clientAccept = later(client.accept());
+    const serverAccept = later(server.accept());
     await within(client.close(), 5000, "client.close()");
 
     const local = await within(client.closed, 5000, "client.closed");
@@ -530,11 +539,13 @@ behaviour("a session is async-iterable over accepted streams, ending with the se
     }
     equal(seen.join(","), opened.join(","), "streams iterated in order");
     // A new loop waits for more and ends, without an error, when the session ends.
-    const rest = (async () => {
-      let n = 0;
-      for await (const _ of server) n++;
-      return n;
-    })();
+    const rest = later(
+      (async () => {
+        let n = 0;
+        for await (const _ of server) n++;
+        return n;
+      })(),
+    );
     await within(client.close(), 5000, "client.close()");
     equal(await within(rest, 5000, "the iteration to end with the session"), 0, "streams after the end");
   }),
@@ -551,7 +562,7 @@ behaviour("session.incoming is a ReadableStream of accepted streams that closes 
       equal(value.id, s.id, "incoming stream id");
       await readText(value.readable.getReader(), word, "data on the incoming stream");
     }
-    const end = reader.read();
+    const end = later(reader.read());
     await within(client.close(), 5000, "client.close()");
     check((await within(end, 5000, "incoming to close")).done, "incoming closes when the session ends");
   }),
