@@ -123,6 +123,8 @@ declare const Bun: {
 
 /** Parts below this total size leave as one joined write: one syscall and one packet instead of many. */
 const JOIN_LIMIT = 64 * 1024;
+/** How long end() waits for the peer's FIN after sending ours before closing anyway. */
+const LINGER_MS = 2000;
 
 /** One socket's transport state: what arrived before the session started, and what Bun did not take yet. */
 class SocketTransport implements DirectTransport {
@@ -187,14 +189,28 @@ class SocketTransport implements DirectTransport {
     this.socket.resume?.();
   }
 
+  /**
+   * Sends FIN once Bun took everything, then lingers until the peer's FIN closes the socket (at most
+   * LINGER_MS): closing with unread bytes would make the kernel answer with RST, and the peer,
+   * typically still sending a last window update, would see ECONNRESET and could lose what it had
+   * not read yet, our final GOAWAY included. What arrives meanwhile is dropped.
+   */
   end(): Promise<void> {
     this.ending ??= (async () => {
       await this.flushed();
       if (this.closed) return;
       const closed = new Promise<void>((resolve) => this.whenClosed.push(resolve));
       this.local = true;
-      this.socket.end();
-      await closed;
+      this.socket.resume?.();
+      if (this.socket.shutdown) {
+        this.socket.shutdown();
+        const timer = setTimeout(() => this.destroy(), LINGER_MS);
+        await closed;
+        clearTimeout(timer);
+      } else {
+        this.socket.end();
+        await closed;
+      }
     })();
     return this.ending;
   }
@@ -227,6 +243,7 @@ class SocketTransport implements DirectTransport {
   // ---- Bun's events, routed here by socketHandlers ----
 
   onData(chunk: Uint8Array): void {
+    if (this.local) return;
     // A plain Uint8Array view: the session slices it and should not get Buffer's variants.
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.sink) this.sink.data(bytes);

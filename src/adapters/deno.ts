@@ -102,20 +102,33 @@ const READ_SIZE = 64 * 1024;
 const KEEP_THRESHOLD = READ_SIZE / 2;
 /** Bytes the transport's writable queues before it reports backpressure. */
 const WRITE_HIGH_WATER_MARK = 64 * 1024;
+/** How long a graceful close keeps reading (and dropping) the peer's last bytes, waiting for its FIN. */
+const LINGER_MS = 2000;
 
 /**
  * A transport over a Deno connection.
  *
  * It reads and writes with `conn.read()` / `conn.write()` rather than `conn.readable` /
  * `conn.writable`: Deno's own streams close the whole connection when the peer's FIN arrives and
- * when the writable closes, which would turn every half-close into a full one. Here `writable.close()`
- * sends FIN with `closeWrite()` and reading goes on; the connection is closed once both directions
- * are done, or at once by `close()`, an abort or a cancel of the unfinished readable.
+ * when the writable closes, which would turn every half-close into a full one. Here
+ * `writable.close()` sends FIN with `closeWrite()` and reading goes on.
+ *
+ * The connection closes once both directions are done. When we have sent FIN but the peer has not,
+ * closing (a cancel of the readable, or `close()`) lingers: it reads and drops what still arrives
+ * until the peer's FIN, for at most LINGER_MS. Closing a socket with unread bytes would make the
+ * kernel answer with RST, and the peer, typically still sending a last window update, would see
+ * ECONNRESET and could lose what it had not read yet, our final GOAWAY included. A second
+ * `close()`, or an abort of the writable, closes at once.
  */
 export function fromConn(conn: DenoConnLike): Transport {
-  let readDone = false;
-  let writeDone = false;
+  let readEnded = false;
+  let readCancelled = false;
+  let writeClosed = false;
   let closed = false;
+  /** The read in flight: Deno takes one read at a time, and lingering must wait for it. */
+  let reading: Promise<number | null> | null = null;
+  let lingering: Promise<void> | null = null;
+  let closeCalls = 0;
 
   const closeConn = () => {
     if (closed) return;
@@ -126,8 +139,35 @@ export function fromConn(conn: DenoConnLike): Transport {
       // Already closed by Deno (e.g. after a failed read): nothing left to release.
     }
   };
-  const closeIfDone = () => {
-    if (readDone && writeDone) closeConn();
+
+  const read = (into: Uint8Array): Promise<number | null> => {
+    const p = conn.read(into);
+    reading = p;
+    const clear = () => {
+      if (reading === p) reading = null;
+    };
+    p.then(clear, clear);
+    return p;
+  };
+
+  /** Reads and drops until the peer's FIN (or an error, or LINGER_MS), then closes. */
+  const linger = (): Promise<void> => {
+    lingering ??= (async () => {
+      const timer = setTimeout(closeConn, LINGER_MS);
+      try {
+        await reading?.catch(() => null);
+        const scratch = new Uint8Array(16 * 1024);
+        while (!readEnded && !closed) {
+          if ((await read(scratch)) === null) readEnded = true;
+        }
+      } catch {
+        // A read failed or was interrupted by the timer: the connection is done either way.
+      } finally {
+        clearTimeout(timer);
+        closeConn();
+      }
+    })();
+    return lingering;
   };
 
   let buffer = new Uint8Array(READ_SIZE);
@@ -136,27 +176,21 @@ export function fromConn(conn: DenoConnLike): Transport {
       async pull(controller) {
         let n: number | null;
         try {
-          n = await conn.read(buffer);
+          n = await read(buffer);
         } catch (err) {
+          readEnded = true;
+          if (readCancelled) return;
           // A read interrupted by our own close is the end of the stream, not a failure.
-          if (closed) {
-            readDone = true;
-            try {
-              controller.close();
-            } catch {
-              // Already cancelled: nobody is reading.
-            }
-            return;
-          }
-          readDone = true;
+          if (closed) controller.close();
+          else controller.error(err);
           closeConn();
-          controller.error(err);
           return;
         }
+        if (readCancelled) return;
         if (n === null) {
-          readDone = true;
+          readEnded = true;
           controller.close();
-          closeIfDone();
+          if (writeClosed) closeConn();
           return;
         }
         if (n >= KEEP_THRESHOLD) {
@@ -169,8 +203,9 @@ export function fromConn(conn: DenoConnLike): Transport {
         }
       },
       cancel() {
-        readDone = true;
-        closeConn();
+        readCancelled = true;
+        // Nobody reads any more; once our side has sent FIN too, wait out the peer's and close.
+        if (writeClosed) return linger();
       },
     },
     { highWaterMark: 1 },
@@ -191,18 +226,29 @@ export function fromConn(conn: DenoConnLike): Transport {
         } catch {
           // The connection is already gone (the peer reset it or it was closed): FIN is moot.
         }
-        writeDone = true;
-        closeIfDone();
+        writeClosed = true;
+        if (readEnded) closeConn();
+        else if (readCancelled) void linger();
       },
       abort() {
-        writeDone = true;
+        writeClosed = true;
         closeConn();
       },
     },
     new ByteLengthQueuingStrategy({ highWaterMark: WRITE_HIGH_WATER_MARK }),
   );
 
-  return { readable, writable, close: closeConn };
+  return {
+    readable,
+    writable,
+    close() {
+      closeCalls++;
+      if (closed) return;
+      // After our FIN, the first close() is the graceful end: let the peer finish first.
+      if (writeClosed && !readEnded && closeCalls === 1) return linger();
+      closeConn();
+    },
+  };
 }
 
 /**

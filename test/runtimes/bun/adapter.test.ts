@@ -1,0 +1,234 @@
+/**
+ * streamux/bun's own promises, inside Bun against the built package: partial writes wait for
+ * `drain` and lose nothing, pause() really stops reading, the streams view half-closes, and
+ * dial()/listen() work over TCP and TLS with the shape of streamux/node's.
+ */
+import { expect, test } from "bun:test";
+import { ErrorCode, MuxError, type DirectTransportSink, type Session } from "streamux";
+import { dial, fromSocket, listen, socketHandlers, type BunSocketLike } from "streamux/bun";
+import { tlsFiles } from "./tls-files.js";
+
+interface RawSocket extends BunSocketLike {
+  pause(): void;
+  resume(): void;
+  shutdown(): void;
+}
+
+declare const Bun: {
+  listen(options: object): { port: number; stop(closeActive?: boolean): void };
+  connect(options: object): Promise<RawSocket>;
+};
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Deterministic bytes, so a lost, doubled or reordered chunk shows. */
+function pattern(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x;
+  }
+  return out;
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await crypto.subtle.digest("SHA-256", bytes)).toString("hex");
+}
+
+/** What a raw peer (plain Bun handlers, no streamux) does and receives. */
+interface RawPeer {
+  socket: Promise<RawSocket>;
+  received(): Uint8Array;
+  /** Settles once the peer has received at least `bytes` bytes in all. */
+  receivedAtLeast(bytes: number): Promise<void>;
+  /** Settles once the peer saw our FIN (or the connection closed). */
+  ended: Promise<void>;
+  /** Settles at the peer's next `drain`: the kernel took its unwritten bytes' place. */
+  nextDrain(): Promise<void>;
+  stop(): void;
+}
+
+/** A Bun server with plain handlers and one streamux-handled client socket connected to it. */
+async function rawPeerAndClient(): Promise<{ peer: RawPeer; client: RawSocket }> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let waiters: Array<{ bytes: number; resolve(): void }> = [];
+  let drainWaiters: Array<() => void> = [];
+  let opened!: (s: RawSocket) => void;
+  let ended!: () => void;
+  const peer: RawPeer = {
+    socket: new Promise((resolve) => (opened = resolve)),
+    received: () => Buffer.concat(chunks),
+    receivedAtLeast: (bytes) =>
+      total >= bytes ? Promise.resolve() : new Promise((resolve) => waiters.push({ bytes, resolve })),
+    ended: new Promise((resolve) => (ended = resolve)),
+    nextDrain: () => new Promise((resolve) => drainWaiters.push(resolve)),
+    stop: () => listener.stop(true),
+  };
+  const listener = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    allowHalfOpen: true,
+    socket: {
+      open: (s: RawSocket) => opened(s),
+      data(_s: RawSocket, d: Uint8Array) {
+        chunks.push(new Uint8Array(d));
+        total += d.length;
+        const ready = waiters.filter((w) => total >= w.bytes);
+        waiters = waiters.filter((w) => total < w.bytes);
+        for (const w of ready) w.resolve();
+      },
+      end: () => ended(),
+      close: () => ended(),
+      drain() {
+        const ready = drainWaiters;
+        drainWaiters = [];
+        for (const resolve of ready) resolve();
+      },
+    },
+  });
+  const client = await Bun.connect({ hostname: "127.0.0.1", port: listener.port, allowHalfOpen: true, socket: socketHandlers });
+  return { peer, client };
+}
+
+test("fromSocket: writes Bun takes only in part wait for drain, and every byte arrives in order", async () => {
+  const { peer, client } = await rawPeerAndClient();
+  const server = await peer.socket;
+  server.pause(); // The peer reads nothing yet: the kernel's buffers fill and Bun's writes go partial.
+  const direct = fromSocket(client).direct!;
+  let drained!: () => void;
+  const drain = new Promise<void>((resolve) => (drained = resolve));
+  const sink: DirectTransportSink = { data() {}, end() {}, error() {}, drain: () => drained() };
+  direct.start(sink);
+
+  const data = pattern(16 * 1024 * 1024);
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < data.length; at += 1024 * 1024) parts.push(data.subarray(at, at + 1024 * 1024));
+  expect(direct.write(parts)).toBe(false);
+  server.resume();
+  await drain;
+  await direct.end();
+  await peer.ended;
+  const got = peer.received();
+  expect(got.length).toBe(data.length);
+  expect(await sha256(got)).toBe(await sha256(data));
+  peer.stop();
+});
+
+test("fromSocket: pause() stops reading until resume(), and nothing is lost", async () => {
+  const { peer, client } = await rawPeerAndClient();
+  const server = await peer.socket;
+  const direct = fromSocket(client).direct!;
+  let received = 0;
+  let ended!: () => void;
+  const end = new Promise<void>((resolve) => (ended = resolve));
+  direct.start({ data: (c) => (received += c.length), end: () => ended(), error() {}, drain() {} });
+  direct.pause();
+
+  const data = pattern(16 * 1024 * 1024);
+  let offset = server.write(data);
+  expect(offset).toBeLessThan(data.length);
+  // Two round trips on the other direction: the loop has long seen our socket readable, so a
+  // data event would have come by now were the socket not paused.
+  for (const [i, word] of ["one", "two"].entries()) {
+    direct.write([encoder.encode(word)]);
+    await peer.receivedAtLeast(i === 0 ? 3 : 6);
+  }
+  expect(received).toBe(0);
+
+  direct.resume();
+  while (offset < data.length) {
+    const drained = peer.nextDrain();
+    offset += Math.max(0, server.write(data.subarray(offset)));
+    if (offset < data.length) await drained;
+  }
+  server.shutdown();
+  await end;
+  expect(received).toBe(data.length);
+  direct.destroy();
+  peer.stop();
+});
+
+test("fromSocket streams view: writable.close() sends FIN and the peer's answer still arrives", async () => {
+  const { peer, client } = await rawPeerAndClient();
+  const server = await peer.socket;
+  const transport = fromSocket(client);
+  const writer = transport.writable.getWriter();
+  await writer.write(encoder.encode("ping"));
+  await writer.close();
+  await peer.ended;
+  expect(decoder.decode(peer.received())).toBe("ping");
+  server.write(encoder.encode("pong"));
+  server.shutdown();
+  let text = "";
+  for await (const chunk of transport.readable) text += decoder.decode(chunk);
+  expect(text).toBe("pong");
+  peer.stop();
+});
+
+/** Echoes every stream of `session` until it ends. */
+async function serveEcho(session: Session): Promise<void> {
+  for await (const stream of session) stream.readable.pipeTo(stream.writable).catch(() => {});
+}
+
+async function echoOnce(client: Session, message: string): Promise<string> {
+  const stream = await client.open();
+  const writer = stream.writable.getWriter();
+  await writer.write(encoder.encode(message));
+  await writer.close();
+  let text = "";
+  for await (const chunk of stream.readable) text += decoder.decode(chunk);
+  return text;
+}
+
+for (const useTls of [false, true]) {
+  test(`dial() and listen() over ${useTls ? "TLS" : "TCP"}: a client session echoes through the server's`, async () => {
+    const tls = useTls ? await tlsFiles() : undefined;
+    const server = await listen({ host: "127.0.0.1", port: 0, ...(tls ? { tls } : {}) });
+    const { port, family } = server.address();
+    expect(port).toBeGreaterThan(0);
+    expect(family).toBe("IPv4");
+    const serving = server.accept().then(async (session) => {
+      await serveEcho(session);
+      return session;
+    });
+    const client = await dial({ host: "127.0.0.1", port, ...(tls ? { tls: { ca: tls.cert } } : {}), windowSize: 64 * 1024 });
+    expect(await echoOnce(client, "over the wire")).toBe("over the wire");
+    await client.close();
+    expect((await client.closed).code).toBe(ErrorCode.SessionClosed);
+    const serverSession = await serving;
+    expect((await serverSession.closed).remote?.code).toBe(ErrorCode.NoError);
+    await server.close();
+  });
+}
+
+test("listen(): close() ends the iteration and accept() then rejects with SessionClosed", async () => {
+  const server = await listen({ host: "127.0.0.1", port: 0 });
+  const iterating = (async () => {
+    let count = 0;
+    for await (const _ of server) count++;
+    return count;
+  })();
+  await server.close();
+  expect(await iterating).toBe(0);
+  const err = await server.accept().then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err instanceof MuxError && err.code === ErrorCode.SessionClosed).toBe(true);
+});
+
+test("dial(): a refused connection rejects", async () => {
+  const server = await listen({ host: "127.0.0.1", port: 0 });
+  const { port } = server.address();
+  await server.close();
+  const err = await dial({ host: "127.0.0.1", port }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(Error);
+});

@@ -1,0 +1,104 @@
+import type { MuxStream, Session } from "../../src/index.js";
+
+/**
+ * The cross-runtime echo load: one side opens many streams and sends seeded bytes on each, the
+ * other echoes them back, and the sender compares SHA-256 digests of what went out and what came
+ * back. Runtime-neutral (WHATWG streams and crypto.subtle, no imports but types), so Node, Deno,
+ * Bun and workerd run the very same code.
+ */
+
+export interface LoadOptions {
+  /** Streams opened at once. */
+  streams: number;
+  /** Bytes sent on each stream (and echoed back). */
+  bytes: number;
+  /** Distinguishes the two sides' data, so crossed streams would show. */
+  seed: number;
+}
+
+export interface LoadResult {
+  streams: number;
+  /** Bytes sent and received back on every stream together. */
+  bytesEachWay: number;
+  ms: number;
+}
+
+/** Writes of at most this size: a 256 KiB stream goes out in several writes, as real code does. */
+const WRITE_SIZE = 64 * 1024;
+
+/** Deterministic bytes (xorshift32). */
+export function pattern(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = (Math.imul(seed + 1, 2654435761) >>> 0) || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x;
+  }
+  return out;
+}
+
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const reader = readable.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    total += value.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function writeAll(writable: WritableStream<Uint8Array>, data: Uint8Array): Promise<void> {
+  const writer = writable.getWriter();
+  for (let at = 0; at < data.length; at += WRITE_SIZE) await writer.write(data.subarray(at, at + WRITE_SIZE));
+  await writer.close();
+}
+
+/** Opens `streams` streams at once; each must come back byte for byte (compared by SHA-256). */
+export async function driveEcho(session: Session, options: LoadOptions): Promise<LoadResult> {
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: options.streams }, async (_, i) => {
+      const data = pattern(options.bytes, options.seed * 100_000 + i);
+      const stream = await session.open();
+      const [, echoed] = await Promise.all([writeAll(stream.writable, data), readAll(stream.readable)]);
+      const [sent, got] = await Promise.all([sha256(data), sha256(echoed)]);
+      if (echoed.length !== data.length || sent !== got) {
+        throw new Error(`stream ${stream.id}: sent ${data.length} bytes (sha256 ${sent}), got back ${echoed.length} (sha256 ${got})`);
+      }
+    }),
+  );
+  return { streams: options.streams, bytesEachWay: options.streams * options.bytes, ms: Date.now() - started };
+}
+
+/** Echoes the next `count` streams the peer opens; resolves once all of them were echoed to the end. */
+export async function serveEcho(session: Session, count: number): Promise<number> {
+  const echoes: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const stream: MuxStream = await session.accept();
+    echoes.push(stream.readable.pipeTo(stream.writable));
+  }
+  await Promise.all(echoes);
+  return count;
+}
+
+/** Both at once: this side's load out, and the echo of the peer's load. */
+export async function echoBothWays(session: Session, options: LoadOptions): Promise<LoadResult> {
+  const [result] = await Promise.all([driveEcho(session, options), serveEcho(session, options.streams)]);
+  return result;
+}
