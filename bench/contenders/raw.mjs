@@ -1,0 +1,20 @@
+/** raw: plain node:net, one TCP connection per stream — the physical limit for Node. */
+import net from "node:net";
+import { duplexStream } from "../lib/bench-stream.mjs";
+import { HOST, listenTcp } from "../lib/tcp.mjs";
+
+export async function listen(onStream) {
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => onStream(duplexStream(socket)));
+  return { port: await listenTcp(server) };
+}
+
+export async function connect(port) {
+  return {
+    // Writes before the connection is up are buffered by Node, so a stream is usable at once,
+    // and the connect round trip is part of what an operation costs.
+    async open() {
+      return duplexStream(net.connect({ host: HOST, port, noDelay: true, allowHalfOpen: true }));
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * Session options for every streamux contender: the defaults, except the accept backlog. W4 and W6
+ * open bursts of 1,000 and 10,000 streams that arrive faster than an accept loop takes them; with
+ * muxado's default backlog of 128 the surplus would be refused (a limit, not a speed setting).
+ */
+export const SESSION_OPTIONS = { acceptBacklog: 65536 };
+
+/** Hands every stream the peer opens to `onStream`, until the session ends. */
+export async function acceptAll(session, onStream) {
+  try {
+    for (;;) onStream(await session.accept());
+  } catch {
+    // The session ended: nothing more to accept.
+  }
+}

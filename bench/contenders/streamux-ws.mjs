@@ -1,0 +1,26 @@
+/** streamux over one WebSocket (streamux/websocket, `ws` at both ends), from the built package. */
+import { Session } from "streamux";
+import { fromWebSocket } from "streamux/websocket";
+import { webStream } from "../lib/bench-stream.mjs";
+import { connectWs, listenWs } from "../lib/ws-server.mjs";
+import { acceptAll, SESSION_OPTIONS } from "./streamux-options.mjs";
+
+export async function listen(onStream) {
+  const port = await listenWs((ws) => {
+    const session = Session.server(fromWebSocket(ws), SESSION_OPTIONS);
+    void acceptAll(session, (stream) => onStream(webStream(stream)));
+  });
+  return { port };
+}
+
+export async function connect(port) {
+  const session = Session.client(fromWebSocket(await connectWs(port)), SESSION_OPTIONS);
+  return {
+    async open() {
+      return webStream(await session.open());
+    },
+    close() {
+      void session.close();
+    },
+  };
+}
