@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { fromWebSocket, type WebSocketLike } from "../../src/adapters/websocket.js";
 import { ErrorCode, MuxError } from "../../src/errors.js";
+import { encodeFrame } from "../../src/frame/index.js";
+import { Session } from "../../src/index.js";
 import { connectWs, plainWebSocket, RecordingSink, wsPair, type WsPair } from "../support/ws-pair.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -146,6 +148,23 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
     expect((err as MuxError).code).toBe(ErrorCode.ProtocolError);
     expect(await peerSaw).toBe(1000);
     expect(sink.events).toEqual(["error"]);
+  });
+});
+
+describe("streamux/websocket message boundaries", () => {
+  it("lets frames span messages: a peer that cuts its frames into 3-byte messages is understood", async () => {
+    const { client, server } = await pair();
+    const session = Session.client(fromWebSocket(client));
+    const frames = new Uint8Array([
+      ...encodeFrame({ type: "DATA", streamId: 2, flags: 0x2, data: new TextEncoder().encode("hello, ") }),
+      ...encodeFrame({ type: "DATA", streamId: 2, flags: 0, data: new TextEncoder().encode("world") }),
+      ...encodeFrame({ type: "DATA", streamId: 2, flags: 0x1, data: new Uint8Array(0) }),
+    ]);
+    for (let at = 0; at < frames.length; at += 3) server.send(frames.subarray(at, at + 3));
+    const stream = await session.accept();
+    expect(stream.id).toBe(2);
+    expect(await new Response(stream.readable).text()).toBe("hello, world");
+    await session.close();
   });
 });
 

@@ -91,7 +91,7 @@ export function closedWith(socket: WebSocket): Promise<{ code: number; reason: s
  */
 export function plainWebSocket(socket: WebSocket): WebSocketLike {
   // Starts as a browser's socket does: messages as Blobs until the adapter asks for ArrayBuffers.
-  socket.binaryType = "blob";
+  socket.binaryType = "blob" as WebSocket["binaryType"]; // ws supports it; its typings lag behind
   return {
     get readyState() {
       return socket.readyState;
