@@ -6,16 +6,9 @@ import { describe, expect, it } from "vitest";
 import type { MuxStream } from "../../src/index.js";
 import { encodeFrame } from "../../src/frame/index.js";
 import { toHex } from "../support/vectors.js";
-import {
-  decoded,
-  expectEndedLikeGo,
-  expectSameAsGo,
-  readAll,
-  Replay,
-  text,
-  utf8,
-  type ReplayResult,
-} from "./transcript-replay.js";
+import { readAll, text, utf8 } from "./transcript-app.js";
+import { expectEndedLikeGo, expectSameAsGo } from "./transcript-compare.js";
+import { decoded, Replay, type ReplayResult } from "./transcript-replay.js";
 
 /**
  * Where Go's own order of frames is fixed (the transcript says so), ours is the same frame for

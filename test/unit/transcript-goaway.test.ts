@@ -8,15 +8,9 @@ import { ErrorCode, MuxError, type MuxStream } from "../../src/index.js";
 import { encodeFrame, type Frame } from "../../src/frame/index.js";
 import { describe as show } from "../support/raw-peer.js";
 import { toHex } from "../support/vectors.js";
-import {
-  expectEndedLikeGo,
-  expectSameAsGo,
-  readExactly,
-  Replay,
-  streamData,
-  text,
-  utf8,
-} from "./transcript-replay.js";
+import { readExactly, text, utf8 } from "./transcript-app.js";
+import { expectEndedLikeGo, expectSameAsGo } from "./transcript-compare.js";
+import { Replay, streamData } from "./transcript-replay.js";
 
 const hexOf = (frames: Frame[]) => frames.map((f) => toHex(encodeFrame(f)));
 /** The frame streamux sends right after a GOAWAY when the session stays open: type 0xF, length 0, stream 0. */

@@ -6,16 +6,9 @@ import { describe, expect, it } from "vitest";
 import { HEARTBEAT_TYPE } from "../../src/index.js";
 import { encodeFrame } from "../../src/frame/index.js";
 import { toHex, transcript } from "../support/vectors.js";
-import {
-  expectEndedLikeGo,
-  expectSameAsGo,
-  readAll,
-  readExactly,
-  Replay,
-  streamData,
-  text,
-  utf8,
-} from "./transcript-replay.js";
+import { readAll, readExactly, text, utf8 } from "./transcript-app.js";
+import { expectEndedLikeGo, expectSameAsGo } from "./transcript-compare.js";
+import { Replay, streamData } from "./transcript-replay.js";
 
 describe("transcript typed-stream-heartbeat", () => {
   it("as the Go client: heartbeat stream with its type in the SYN frame, a beat answered, a typed stream echoed", async () => {
