@@ -27,18 +27,31 @@ const log = (...args) => console.error(...args);
 const started = Date.now();
 
 /** Per run: the time a run may take before it is killed (generous: the machine may be shared). */
-const RUN_TIMEOUT_MS = plan.quick ? 30_000 : 90_000;
+const RUN_TIMEOUT_MS = plan.quick ? 30_000 : 60_000;
+/**
+ * The whole command stays within this budget: a later round's run is skipped when the same run took
+ * longer than the time left in the previous round. The first round always runs in full.
+ */
+const BUDGET_MS = (plan.quick ? 55 : 540) * 1000;
+const CODEC_RESERVE_MS = plan.workloads.includes("codec") ? (plan.quick ? 5_000 : 15_000) : 0;
 
 const results = new Map();
-for (const workload of plan.workloads.filter((w) => WORKLOADS[w])) {
-  const w = WORKLOADS[workload];
-  const contenders = plan.contenders.filter((c) => w.groups.includes(CONTENDERS[c].group));
-  // Runs are interleaved (run 1 of every contender, then run 2, …) so that a slow spell of the
-  // machine does not land on one contender only.
-  for (let run = 1; run <= plan.runs; run++) {
-    for (const contender of contenders) {
+const lastDuration = new Map();
+let skipped = 0;
+// Rounds: run 1 of every workload and contender, then run 2, … so that a slow spell of the machine
+// does not land on one contender only, and a cut for time takes the same from everyone.
+for (let run = 1; run <= plan.runs; run++) {
+  for (const workload of plan.workloads.filter((w) => WORKLOADS[w])) {
+    const w = WORKLOADS[workload];
+    for (const contender of plan.contenders.filter((c) => w.groups.includes(CONTENDERS[c].group))) {
       const key = `${workload}/${contender}`;
       if (!results.has(key)) results.set(key, []);
+      const left = BUDGET_MS - CODEC_RESERVE_MS - (Date.now() - started);
+      if (run > 1 && (lastDuration.get(key) ?? 0) > left) {
+        skipped++;
+        log(`${key} run ${run}/${plan.runs}: skipped (time budget)`);
+        continue;
+      }
       const t0 = Date.now();
       try {
         const metrics = await runPair({
@@ -54,6 +67,7 @@ for (const workload of plan.workloads.filter((w) => WORKLOADS[w])) {
         results.get(key).push({ error: String(err?.message ?? err) });
         log(`${key} run ${run}/${plan.runs}: FAILED ${String(err?.message ?? err).split("\n")[0]}`);
       }
+      lastDuration.set(key, Date.now() - t0);
     }
   }
 }
@@ -69,23 +83,29 @@ if (plan.workloads.includes("codec")) {
   });
 }
 
+/** The command as it was typed: through npm, or node directly. */
+function command() {
+  const args = argv.join(" ");
+  if (process.env.npm_lifecycle_event === "bench") return `npm run bench${args ? ` -- ${args}` : ""}`;
+  return `node bench/run.mjs${args ? ` ${args}` : ""}`;
+}
+
 const summary = summarize(results, plan);
 const cpus = os.cpus();
 const header = [
-  `Command: npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
+  `Command: ${command()}`,
   `Date: ${new Date(started).toISOString()}`,
   `Node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model?.trim() ?? "cpu"}`,
   `Mode: ${plan.quick ? "quick (smaller sizes)" : "full"}, ${plan.runs} run(s) per contender and workload, fresh processes per run; cells are median [min–max]`,
-  `Duration: ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  `Duration: ${((Date.now() - started) / 1000).toFixed(0)} s${skipped ? ` (${skipped} run(s) skipped to stay within ${BUDGET_MS / 1000} s)` : ""}`,
 ];
 const notes = [
-  "Notes:",
-  "- Server and client are separate Node processes on 127.0.0.1; TCP_NODELAY on every TCP socket.",
-  "- raw opens one TCP connection per stream; raw ws one WebSocket per stream (W1: one socket).",
-  "- streamux: acceptBacklog 65536 (bursts of up to 10,000 new streams); yamux: stream limits raised above its 1,000 default (W6); otherwise defaults.",
-  "- W6 counts heapUsed after gc() over a baseline taken after one warm-up stream; it includes the benchmark's small per-stream reading state (one object and its read callback) on both sides.",
+  "Server and client are separate Node processes on 127.0.0.1; TCP_NODELAY on every TCP socket.",
+  "raw opens one TCP connection per stream; raw ws one WebSocket per stream (W1: one socket).",
+  "streamux: acceptBacklog 65536 (bursts of up to 10,000 new streams); yamux: stream limits raised above its 1,000 default (W6); otherwise defaults.",
+  "W6 counts heapUsed after gc() over a baseline taken after one warm-up stream; it includes the benchmark's small per-stream reading state (one object and its read callback) on both sides.",
 ];
-console.log(renderReport(summary, { format: "text", header: [...header, ...notes], extra }));
+console.log(renderReport(summary, { format: "text", header, notes, extra }));
 mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, renderReport(summary, { format: "md", header: [...header, notes.join("  \n")], extra }) + "\n");
+writeFileSync(outFile, renderReport(summary, { format: "md", header, notes, extra }) + "\n");
 log(`written ${outFile}`);

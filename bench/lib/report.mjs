@@ -122,15 +122,15 @@ export function goals(summary) {
 }
 
 /** The whole report as text or Markdown. `extra` sections (the codec) are appended as given. */
-export function renderReport(summary, { format, header, extra = [] }) {
+export function renderReport(summary, { format, header, notes = [], extra = [] }) {
   const out = [];
   const h = (level, text) =>
     out.push(format === "md" ? `${"#".repeat(level)} ${text}\n` : `\n${text}\n${(level === 2 ? "=" : "-").repeat(text.length)}`);
   const block = (text) => out.push(format === "md" ? `${text}\n` : text);
   const wrap = (table) => (format === "md" ? `${table}\n` : table);
 
-  if (format === "md") block(`# streamux benchmark\n\n${header.join("  \n")}\n`);
-  else block(header.join("\n"));
+  if (format === "md") block(`# streamux benchmark\n\n${header.join("  \n")}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
+  else block([...header, ...notes.map((n) => `- ${n}`)].join("\n"));
 
   for (const group of ["tcp", "ws"]) {
     const tables = summary.plan.workloads
@@ -145,7 +145,7 @@ export function renderReport(summary, { format, header, extra = [] }) {
       block(wrap(summaryTable));
     }
     for (const [w, t] of tables) {
-      h(3, WORKLOADS[w].title);
+      h(3, WORKLOADS[w].title(summary.plan.quick ? WORKLOADS[w].quick : WORKLOADS[w].params));
       block(wrap(t));
     }
   }

@@ -7,10 +7,10 @@ import { KiB, MiB } from "../lib/app-protocol.mjs";
 
 export const WORKLOADS = {
   W1: {
-    title: "W1 bulk: one stream, 256 MiB upload in 64 KiB writes (at most 20 s)",
+    title: (p) => `W1 bulk: one stream, ${p.bytes / MiB} MiB upload in ${p.chunk / KiB} KiB writes (at most ${p.maxMs / 1000} s)`,
     module: "./bulk.mjs",
     groups: ["tcp", "ws"],
-    params: { bytes: 256 * MiB, chunk: 64 * KiB, maxMs: 20_000 },
+    params: { bytes: 256 * MiB, chunk: 64 * KiB, maxMs: 15_000 },
     quick: { bytes: 16 * MiB, chunk: 64 * KiB, maxMs: 3_000 },
     metrics: [
       { key: "mibps", label: "MiB/s", better: "higher", primary: true },
@@ -18,7 +18,7 @@ export const WORKLOADS = {
     ],
   },
   W2: {
-    title: "W2 rpc-seq: open, 64 B, half-close, 64 B reply; 1 in flight",
+    title: (p) => `W2 rpc-seq: open, 64 B, half-close, 64 B reply; 1 in flight; ${p.ops.toLocaleString("en-US")} ops or ${p.maxMs / 1000} s`,
     module: "./rpc.mjs",
     groups: ["tcp", "ws"],
     params: { ops: 20_000, maxMs: 10_000, warmup: 1_000, warmupMs: 1_000, inflight: 1 },
@@ -30,7 +30,7 @@ export const WORKLOADS = {
     ],
   },
   W3: {
-    title: "W3 rpc-par: as W2 with 100 in flight",
+    title: (p) => `W3 rpc-par: as W2 with ${p.inflight} in flight; ${p.ops.toLocaleString("en-US")} ops or ${p.maxMs / 1000} s`,
     module: "./rpc.mjs",
     groups: ["tcp"],
     params: { ops: 20_000, maxMs: 10_000, warmup: 1_000, warmupMs: 1_000, inflight: 100 },
@@ -42,7 +42,7 @@ export const WORKLOADS = {
     ],
   },
   W4: {
-    title: "W4 fan: 1,000 streams at once, 64 KiB each, until the last ack",
+    title: (p) => `W4 fan: ${p.streams.toLocaleString("en-US")} streams at once, ${p.size / KiB} KiB each, until the last ack`,
     module: "./fan.mjs",
     groups: ["tcp"],
     params: { streams: 1_000, size: 64 * KiB },
@@ -53,10 +53,10 @@ export const WORKLOADS = {
     ],
   },
   W5: {
-    title: "W5 latency under load: 64 B ping-pong on A, alone and while B uploads at 100 MiB/s",
+    title: (p) => `W5 latency under load: 64 B ping-pong on A (${p.pings.toLocaleString("en-US")} pings), alone and while B uploads at ${p.rate / MiB} MiB/s`,
     module: "./latency.mjs",
     groups: ["tcp"],
-    params: { pings: 3_000, warmup: 500, rate: 100 * MiB, chunk: 64 * KiB, settleMs: 300 },
+    params: { pings: 2_000, warmup: 300, rate: 100 * MiB, chunk: 64 * KiB, settleMs: 300 },
     quick: { pings: 300, warmup: 50, rate: 100 * MiB, chunk: 64 * KiB, settleMs: 100 },
     metrics: [
       { key: "p99Ratio", label: "p99 loaded/idle", better: "lower", primary: true },
@@ -68,7 +68,7 @@ export const WORKLOADS = {
     ],
   },
   W6: {
-    title: "W6 memory: 10,000 idle open streams, heap bytes per stream after gc()",
+    title: (p) => `W6 memory: ${p.streams.toLocaleString("en-US")} idle open streams, heap bytes per stream after gc()`,
     module: "./idle.mjs",
     groups: ["tcp"],
     params: { streams: 10_000 },
