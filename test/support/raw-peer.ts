@@ -80,8 +80,6 @@ const BARRIER_STREAM = 0x7ffffffe;
 export class RawPeer {
   /** Every frame received, in order (consumed or not). */
   readonly received: Frame[] = [];
-  /** Transport chunks received: how many writes the session's bytes arrived in (unchunked pair). */
-  chunks = 0;
   private readonly inbox: Frame[] = [];
   private ended = false;
   private failure: unknown = null;
@@ -104,7 +102,6 @@ export class RawPeer {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        this.chunks++;
         decoder.push(value);
       }
       if (!decoder.idle) throw new Error("the session's bytes ended inside a frame");

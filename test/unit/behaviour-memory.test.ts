@@ -27,3 +27,8 @@ describe("memory pair, 1-byte chunks", () => {
 describe("memory pair, 7-byte chunks", () => {
   runBehaviourSuite("memory/7B", () => context({ chunkSize: 7 }, 1 / 128));
 });
+
+// A server that reads slowly through small socket buffers: the transport itself pushes back.
+describe("memory pair, slow server behind 16 KiB buffers", () => {
+  runBehaviourSuite("memory/slow", () => context({ highWaterMark: 16 * 1024, readDelayMs: { b: 1 } }, 1 / 4));
+});
