@@ -8,7 +8,7 @@ import { encodeFrame } from "../../src/frame/index.js";
 import { toHex } from "../support/vectors.js";
 import { readAll, text, utf8 } from "./transcript-app.js";
 import { expectEndedLikeGo, expectSameAsGo } from "./transcript-compare.js";
-import { decoded, Replay, type ReplayResult } from "./transcript-replay.js";
+import { CHUNKINGS, decoded, Replay, type ReplayResult } from "./transcript-replay.js";
 
 /**
  * Where Go's own order of frames is fixed (the transcript says so), ours is the same frame for
@@ -32,9 +32,9 @@ async function echo(stream: MuxStream): Promise<string> {
   return utf8(data);
 }
 
-describe("transcript echo-half-close", () => {
+describe.each(CHUNKINGS)("transcript echo-half-close, $name", ({ chunkSize }) => {
   it("as the Go client: SYN on the first DATA, FIN apart, reads the echo, GOAWAY(0, NoError)", async () => {
-    const replay = new Replay("echo-half-close", { us: "client" });
+    const replay = new Replay("echo-half-close", { chunkSize, us: "client" });
     let read = "";
     const result = await replay.run(async (session) => {
       const s = await session.open();
@@ -54,7 +54,7 @@ describe("transcript echo-half-close", () => {
   });
 
   it("as the Go server: echoes, ignores the duplicate FIN, answers EOF with GOAWAY(3, PeerEOF)", async () => {
-    const replay = new Replay("echo-half-close", { us: "server" });
+    const replay = new Replay("echo-half-close", { chunkSize, us: "server" });
     const result = await replay.run(async (session) => {
       const st = await session.accept();
       expect(st.id).toBe(3);
@@ -70,9 +70,9 @@ describe("transcript echo-half-close", () => {
   });
 });
 
-describe("transcript two-streams", () => {
+describe.each(CHUNKINGS)("transcript two-streams, $name", ({ chunkSize }) => {
   it("as the Go client: the stream written first is the one the server learns of first", async () => {
-    const replay = new Replay("two-streams", { us: "client" });
+    const replay = new Replay("two-streams", { chunkSize, us: "client" });
     const read: Record<number, string> = {};
     const result = await replay.run(async (session) => {
       const a = await session.open();
@@ -100,7 +100,7 @@ describe("transcript two-streams", () => {
   });
 
   it("as the Go server: accepts 5 then 3, and its GOAWAY names the most recent SYN (3), not the highest id", async () => {
-    const replay = new Replay("two-streams", { us: "server" });
+    const replay = new Replay("two-streams", { chunkSize, us: "server" });
     const accepted: number[] = [];
     const result = await replay.run(async (session) => {
       const echoes: Promise<string>[] = [];

@@ -10,7 +10,7 @@ import { describe as show } from "../support/raw-peer.js";
 import { toHex } from "../support/vectors.js";
 import { readExactly, text, utf8 } from "./transcript-app.js";
 import { expectEndedLikeGo, expectSameAsGo } from "./transcript-compare.js";
-import { Replay, streamData } from "./transcript-replay.js";
+import { CHUNKINGS, Replay, streamData } from "./transcript-replay.js";
 
 const hexOf = (frames: Frame[]) => frames.map((f) => toHex(encodeFrame(f)));
 /** The frame streamux sends right after a GOAWAY when the session stays open: type 0xF, length 0, stream 0. */
@@ -26,9 +26,9 @@ async function openAndWriteX(session: { open(): Promise<MuxStream> }): Promise<M
   return s;
 }
 
-describe("transcript server-close-goaway", () => {
+describe.each(CHUNKINGS)("transcript server-close-goaway, $name", ({ chunkSize }) => {
   it("as the Go server: reads 1 byte, close() sends GOAWAY(3, NoError, \"no error\") and hangs up", async () => {
-    const replay = new Replay("server-close-goaway", { us: "server" });
+    const replay = new Replay("server-close-goaway", { chunkSize, us: "server" });
     const result = await replay.run(async (session) => {
       const st = await session.accept();
       expect(st.id).toBe(3);
@@ -41,7 +41,7 @@ describe("transcript server-close-goaway", () => {
   });
 
   it("as the Go client: sees the GOAWAY then EOF, answers GOAWAY(0, PeerEOF), its stream fails", async () => {
-    const replay = new Replay("server-close-goaway", { us: "client" });
+    const replay = new Replay("server-close-goaway", { chunkSize, us: "client" });
     let readError: unknown;
     const result = await replay.run(async (session) => {
       const s = await openAndWriteX(session);
@@ -59,9 +59,9 @@ describe("transcript server-close-goaway", () => {
   });
 });
 
-describe("transcript server-goaway-custom-then-close", () => {
+describe.each(CHUNKINGS)("transcript server-goaway-custom-then-close, $name", ({ chunkSize }) => {
   it("as the Go server: goAway(42, debug) goes out byte for byte, followed by the padding frame", async () => {
-    const replay = new Replay("server-goaway-custom-then-close", { us: "server" });
+    const replay = new Replay("server-goaway-custom-then-close", { chunkSize, us: "server" });
     const result = await replay.run(async (session, r) => {
       const st = await session.accept();
       expect(utf8(await readExactly(st.readable, 1))).toBe("x");
@@ -81,7 +81,7 @@ describe("transcript server-goaway-custom-then-close", () => {
   });
 
   it("as the Go client: ends on EOF with the peer's GOAWAY(42, debug) in its close info", async () => {
-    const replay = new Replay("server-goaway-custom-then-close", { us: "client" });
+    const replay = new Replay("server-goaway-custom-then-close", { chunkSize, us: "client" });
     const result = await replay.run(async (session) => {
       await openAndWriteX(session);
     });
@@ -114,9 +114,9 @@ function readLikeGo(bytes: Uint8Array): { goAwayDebug: Uint8Array; after: string
   return { goAwayDebug, after };
 }
 
-describe("transcript goaway-debug-overread-bug", () => {
+describe.each(CHUNKINGS)("transcript goaway-debug-overread-bug, $name", ({ chunkSize }) => {
   it("as the Go server that keeps the session open: GOAWAY, then the padding, then the DATA a Go peer can read", async () => {
-    const replay = new Replay("goaway-debug-overread-bug", { us: "server" });
+    const replay = new Replay("goaway-debug-overread-bug", { chunkSize, us: "server" });
     const result = await replay.run(async (session, r) => {
       const st = await session.accept();
       expect(utf8(await readExactly(st.readable, 1))).toBe("x");
@@ -143,7 +143,7 @@ describe("transcript goaway-debug-overread-bug", () => {
   it("as the Go client: reads the same recorded bytes correctly, keeps stream 3 and reads \"after\"", async () => {
     let readAfter!: () => void;
     const afterRead = new Promise<void>((resolve) => (readAfter = resolve));
-    const replay = new Replay("goaway-debug-overread-bug", {
+    const replay = new Replay("goaway-debug-overread-bug", { chunkSize,
       us: "client",
       // The Go server closed the connection 200 ms after its last frame; here, once the
       // application has read that frame.

@@ -28,9 +28,17 @@ const TIMEOUT_MS = 3000;
 /** The raw peer's own wait limit: longer than any replay; our waits have their own deadline. */
 const PEER_TIMEOUT_MS = 60_000;
 
+/** Replays run twice: writes delivered whole, and cut into single bytes (frames split everywhere). */
+export const CHUNKINGS: { name: string; chunkSize: number | undefined }[] = [
+  { name: "whole writes", chunkSize: undefined },
+  { name: "1-byte chunks", chunkSize: 1 },
+];
+
 export interface ReplayOptions {
   /** The Go side streamux plays. */
   us: Side;
+  /** Cut every write on the connection into chunks of at most this many bytes (default: whole). */
+  chunkSize?: number;
   sessionOptions?: SessionOptions;
   /** Frames the Go side we play wrote that streamux does not write, by seq, with the reason. */
   skipOurs?: Record<number, string>;
@@ -112,7 +120,7 @@ export class Replay {
   ) {
     this.t = transcript(name);
     this.them = options.us === "client" ? "server" : "client";
-    const { peer, transport, pair } = rawPeer({ timeoutMs: PEER_TIMEOUT_MS });
+    const { peer, transport, pair } = rawPeer({ timeoutMs: PEER_TIMEOUT_MS, chunkSize: options.chunkSize });
     this.peer = peer;
     this.pair = pair;
     this.transport = transport;

@@ -8,13 +8,13 @@ import { encodeFrame } from "../../src/frame/index.js";
 import { toHex, transcript } from "../support/vectors.js";
 import { readAll, readExactly, text, utf8 } from "./transcript-app.js";
 import { expectEndedLikeGo, expectSameAsGo } from "./transcript-compare.js";
-import { Replay, streamData } from "./transcript-replay.js";
+import { CHUNKINGS, Replay, streamData } from "./transcript-replay.js";
 
-describe("transcript typed-stream-heartbeat", () => {
+describe.each(CHUNKINGS)("transcript typed-stream-heartbeat, $name", ({ chunkSize }) => {
   it("as the Go client: heartbeat stream with its type in the SYN frame, a beat answered, a typed stream echoed", async () => {
     // The peer's echo carries the heartbeat id we sent (random in every run), not the recorded one.
     const echoSeq = transcript("typed-stream-heartbeat").server_writes.find((f) => f.type === "DATA" && f.stream_id === 3)!.seq;
-    const replay = new Replay("typed-stream-heartbeat", {
+    const replay = new Replay("typed-stream-heartbeat", { chunkSize,
       us: "client",
       sessionOptions: { typed: true },
       rewrite: (f, bytes, r) => {
@@ -56,7 +56,7 @@ describe("transcript typed-stream-heartbeat", () => {
   });
 
   it("as the Go server: answers the heartbeat itself (echo byte for byte), hands out only the type-1 stream", async () => {
-    const replay = new Replay("typed-stream-heartbeat", { us: "server", sessionOptions: { typed: true } });
+    const replay = new Replay("typed-stream-heartbeat", { chunkSize, us: "server", sessionOptions: { typed: true } });
     const result = await replay.run(async (session) => {
       const st = await session.accept();
       expect([st.id, st.type]).toEqual([5, 1]);
