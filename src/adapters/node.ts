@@ -17,7 +17,7 @@ import { ErrorCode, MuxError } from "../errors.js";
 import type { DirectTransport, DirectTransportSink, Transport } from "../transport.js";
 import type { MuxStream, SessionOptions } from "../types.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- Node's listener signatures are `(...args: any[])`. */
+/** Node's listener signature, `(...args: any[]) => void`, so its emitters fit. */
 type Listener = (...args: any[]) => void;
 
 /** What fromSocket needs of a socket: `net.Socket` and `tls.TLSSocket` have all of it. */
@@ -41,27 +41,29 @@ export interface SocketLike {
 /** PEM text or DER bytes, as `tls` accepts them. */
 export type PemLike = string | Uint8Array | Array<string | Uint8Array>;
 
-/** Options for the TLS client side; anything else `tls.connect()` accepts is passed through. */
+/** Options for the TLS client side; other `tls.connect()` options are passed through too. */
 export interface TlsConnectOptionsLike {
   ca?: PemLike;
   cert?: PemLike;
   key?: PemLike;
+  passphrase?: string;
   /** Server name for SNI and certificate checks; defaults to `host` when that is a name. */
   servername?: string;
   rejectUnauthorized?: boolean;
   ALPNProtocols?: string[];
-  [option: string]: unknown;
+  minVersion?: string;
 }
 
-/** Options for the TLS server side; anything else `tls.createServer()` accepts is passed through. */
+/** Options for the TLS server side; other `tls.createServer()` options are passed through too. */
 export interface TlsServerOptionsLike {
   key: PemLike;
+  passphrase?: string;
   cert: PemLike;
   ca?: PemLike;
   requestCert?: boolean;
   rejectUnauthorized?: boolean;
   ALPNProtocols?: string[];
-  [option: string]: unknown;
+  minVersion?: string;
 }
 
 /** Where a server listens (the shape of `net.AddressInfo`). */
@@ -288,8 +290,8 @@ export interface MuxServer extends AsyncIterable<Session> {
   accept(): Promise<Session>;
   address(): AddressLike;
   /**
-   * Stops listening and closes the sessions nobody accepted yet. Resolves once every connection
-   * the server took has ended (like `net.Server.close()`): close the sessions you accepted too.
+   * Stops listening and closes the sessions nobody accepted yet; resolves when those have ended.
+   * Sessions already accepted carry on (as with muxado's Listener.Close): close them yourself.
    */
   close(): Promise<void>;
 }
@@ -316,8 +318,10 @@ export function listen(options: ListenOptions = {}): Promise<MuxServer> {
     accept: () => queue.next(),
     address: () => server.address() as AddressLike,
     close() {
-      closing ??= new Promise<void>((resolve) => server.close(() => resolve()));
-      queue.close();
+      if (!closing) {
+        server.close();
+        closing = Promise.all(queue.close().map((session) => session.close())).then(noop);
+      }
       return closing;
     },
     async *[Symbol.asyncIterator]() {
@@ -363,10 +367,11 @@ class SessionQueue {
     return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
-  close() {
+  /** Fails the waiting accept()s; returns the sessions nobody accepted, for the caller to close. */
+  close(): Session[] {
     this.closed = true;
-    for (const session of this.#ready.splice(0)) void session.close();
     for (const waiter of this.#waiting.splice(0)) waiter.reject(serverClosed());
+    return this.#ready.splice(0);
   }
 }
 
@@ -399,12 +404,21 @@ export interface DuplexLike {
  * `for await (const s of session) httpServer.emit("connection", toDuplex(s))`; send HTTP over new
  * streams: `http.request({ createConnection: (_, cb) => void session.open().then((s) => cb(null, toDuplex(s)), cb) })`.
  *
- * `end()` half-closes the stream (FIN). `destroy(err)` resets it; `destroy()` without an error
+ * `end()` half-closes the stream (FIN); like a socket, the Duplex ends its side too once the peer
+ * has (unless `allowHalfOpen`). `destroy(err)` resets the stream; `destroy()` without an error
  * closes it muxado-style unless both directions already ended. A reset from the peer or the
  * session's end destroys the Duplex with the MuxError.
  */
-export function toDuplex(stream: MuxStream): DuplexLike {
-  return new MuxDuplex(stream);
+export function toDuplex(stream: MuxStream, options: ToDuplexOptions = {}): DuplexLike {
+  return new MuxDuplex(stream, options.allowHalfOpen ?? false);
+}
+
+export interface ToDuplexOptions {
+  /**
+   * Keep our sending side open after the peer's FIN, as `net.Socket`'s option of that name does.
+   * Default false, like a socket: the Duplex ends its side too when the peer has ended.
+   */
+  allowHalfOpen?: boolean;
 }
 
 class MuxDuplex extends Duplex {
@@ -418,8 +432,8 @@ class MuxDuplex extends Duplex {
   #writeEnded = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(stream: MuxStream) {
-    super({ allowHalfOpen: true });
+  constructor(stream: MuxStream, allowHalfOpen: boolean) {
+    super({ allowHalfOpen });
     this.#stream = stream;
     this.#reader = stream.readable.getReader();
     this.#writer = stream.writable.getWriter();
