@@ -199,6 +199,18 @@ describe("streamux/websocket session end", () => {
     expect(info.reason).toMatch(/opcode/i);
   });
 
+  it("the session ends, and the socket is closed, when the peer sends a text message", async () => {
+    const { client, server } = await pair();
+    const session = Session.client(fromWebSocket(client));
+    const peerSaw = closedWith(server);
+    server.send("not streamux");
+    const info = await session.closed;
+    expect(info.reason).toMatch(/text message/);
+    // The adapter starts a normal close; the session then aborts the broken transport, which on
+    // `ws` drops the connection (1006) if the close handshake has not finished. Closed either way.
+    expect([1000, 1006]).toContain((await peerSaw).code);
+  });
+
   it.each([
     ["client", "ws socket"],
     ["server", "plain WHATWG surface"],
