@@ -90,6 +90,19 @@ describe("ending a session", () => {
     expect(text(info.remote!.debug)).toBe("draining");
   });
 
+  it("close() is bounded by closeTimeout when the peer stops reading", async () => {
+    const { session, peer, pair } = startSession("client", { windowSize: 1 << 24, closeTimeout: 100 }, { highWaterMark: 1024 });
+    pair.pause("b");
+    const s = await session.open();
+    // Far more than the connection buffers: the writer is stuck behind a peer that reads nothing.
+    s.writable.getWriter().write(new Uint8Array(1 << 20)).catch(() => {});
+    await peer.send(frame.data(2, "x")); // and an RST to answer, queued behind it
+    const started = Date.now();
+    await within(session.close(), "close() despite the stalled peer", 2000);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect((await within(session.closed, "closed")).code).toBe(ErrorCode.SessionClosed);
+  });
+
   it("a connection that dies ends the session; its streams fail with a MuxError", async () => {
     const { session, peer, pair } = startSession("server");
     await peer.send(frame.syn(3, "x"));

@@ -55,6 +55,19 @@ describe("reset", () => {
     });
   }
 
+  it("an RST from the peer releases a write that waits for credit, rejecting it with the RST's code", async () => {
+    const { session, peer } = startSession("client", { windowSize: 8 });
+    const s = await session.open();
+    const w = s.writable.getWriter();
+    await w.write(new Uint8Array(8));
+    const blocked = w.write(new Uint8Array(1));
+    await peer.waitFor(is.syn(3), "SYN");
+    await peer.send(frame.rst(3, OUTSIDE_TABLE));
+    const err = await rejection(blocked);
+    expect(err.code).toBe(OUTSIDE_TABLE);
+    expect(err.remote).toBe(true);
+  });
+
   it("reset() without a code sends StreamCancelled", async () => {
     const { session, peer } = startSession("client");
     const s = await session.open();
