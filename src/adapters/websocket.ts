@@ -18,8 +18,8 @@ export interface WebSocketLike {
   /** Bytes queued but not yet sent. Some sockets (Workers) lack it: then writes never wait. */
   readonly bufferedAmount?: number;
   binaryType?: string;
-  /** Called with binary data only; ArrayBuffer-backed because that is what the DOM's type accepts. */
-  send(data: Uint8Array<ArrayBuffer>): void;
+  /** Called with binary data only: a Uint8Array over an ArrayBuffer (the DOM's BufferSource). */
+  send(data: ArrayBufferView<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: string, listener: (event: any) => void): void;
   removeEventListener(type: string, listener: (event: any) => void): void;
@@ -48,7 +48,7 @@ const MAX_POLL_MS = 50;
 
 /** The `ws` package's extras this adapter uses when it recognises one (see `isWsSocket`). */
 interface WsSocketExtras {
-  send(data: Uint8Array<ArrayBuffer>, cb: (err?: Error) => void): void;
+  send(data: ArrayBufferView<ArrayBuffer>, cb: (err?: Error) => void): void;
   pause(): void;
   resume(): void;
   terminate(): void;

@@ -135,8 +135,8 @@ class WorkersStyleSocket extends EventTarget {
   readyState = 1;
   readonly sent: Uint8Array[] = [];
   readonly closeCalls: (number | undefined)[] = [];
-  send(data: Uint8Array): void {
-    this.sent.push(data);
+  send(data: ArrayBufferView<ArrayBuffer>): void {
+    this.sent.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
   close(code?: number): void {
     this.closeCalls.push(code);
