@@ -1,0 +1,237 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { promisify } from "node:util";
+import { publint } from "publint";
+import { formatMessage } from "publint/utils";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RuntimeProcess, bunBin, cacheDir, denoBin, denoEnv, requireBuild, root } from "../runtimes/runner.js";
+
+/**
+ * The package as it would be published: publint, the exports map, the .d.ts files, and the packed
+ * tarball (npm pack) installed into a scratch node_modules, where Node, Deno (npm: specifiers), Bun,
+ * tsc, and Vite (browser and Workers conditions) must each resolve every entry by name. And the
+ * TypeScript source as JSR publishes it (deno.json).
+ */
+
+const run = promisify(execFile);
+
+type ExportTarget = string | { [condition: string]: ExportTarget };
+interface PackageJson {
+  name: string;
+  version: string;
+  exports: Record<string, ExportTarget>;
+}
+
+/** Each entry and names it must export, wherever it is imported from. */
+const ENTRIES: Record<string, string[]> = {
+  streamux: ["Session", "ErrorCode", "MuxError"],
+  "streamux/node": ["fromSocket", "dial", "listen"],
+  "streamux/websocket": ["fromWebSocket"],
+  "streamux/deno": ["fromConn", "dial", "listen"],
+  "streamux/bun": ["fromSocket", "socketHandlers", "dial", "listen"],
+};
+
+let pkg: PackageJson;
+/** A scratch project with the packed package installed as node_modules/streamux. */
+let project: string;
+
+beforeAll(async () => {
+  requireBuild();
+  pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as PackageJson;
+  project = join(cacheDir, `packaging-${process.pid}`);
+  await rm(project, { recursive: true, force: true });
+  await mkdir(join(project, "node_modules"), { recursive: true });
+  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", project], { cwd: root, timeout: 60_000 });
+  const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
+  await run("tar", ["-xzf", join(project, filename!), "-C", project], { timeout: 30_000 });
+  await rename(join(project, "package"), join(project, "node_modules", "streamux"));
+  await writeFile(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+}, 90_000);
+
+afterAll(async () => {
+  if (project) await rm(project, { recursive: true, force: true });
+});
+
+/** Every file path an exports target names, with the conditions that lead to it. */
+function targets(target: ExportTarget, conditions: string[] = []): Array<{ file: string; conditions: string[] }> {
+  if (typeof target === "string") return [{ file: target, conditions }];
+  return Object.entries(target).flatMap(([condition, t]) => targets(t, [...conditions, condition]));
+}
+
+async function filesUnder(dir: string, suffix: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile() && e.name.endsWith(suffix)).map((e) => join(e.parentPath, e.name));
+}
+
+/** A consumer module that imports every entry and prints which expected names each one has. */
+function probeModule(specifier: (entry: string) => string): string {
+  const lines = Object.keys(ENTRIES).map(
+    (entry, i) => `import * as m${i} from ${JSON.stringify(specifier(entry))};\nreport[${JSON.stringify(entry)}] = Object.keys(m${i});`,
+  );
+  return `const report = {};\n${lines.join("\n")}\nconsole.log("exports " + JSON.stringify(report));\n`;
+}
+
+function expectAllNames(report: Record<string, string[]>): void {
+  for (const [entry, names] of Object.entries(ENTRIES)) {
+    expect(report[entry], `exports of ${entry}`).toEqual(expect.arrayContaining(names));
+  }
+}
+
+async function runProbe(command: string, args: string[], env?: Record<string, string>): Promise<Record<string, string[]>> {
+  const child = new RuntimeProcess(command, args, { cwd: project, timeoutMs: 60_000, env });
+  const exit = await child.exited;
+  expect(exit.code, child.output()).toBe(0);
+  return child.json<Record<string, string[]>>("exports");
+}
+
+describe("the package as built", () => {
+  it("publint reports nothing, down to suggestions (strict)", async () => {
+    const { messages } = await publint({ pkgDir: root, level: "suggestion", strict: true });
+    expect(messages.map((m) => `${m.type}: ${formatMessage(m, pkg) ?? m.code}`)).toEqual([]);
+  }, 60_000);
+
+  it("every exports target exists; every entry has types and code", () => {
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      for (const { file, conditions } of targets(target)) {
+        expect(existsSync(join(root, file)), `exports["${subpath}"] (${conditions.join(" → ") || "plain"}) → ${file}`).toBe(true);
+      }
+      if (subpath === "./package.json") continue;
+      const found = targets(target);
+      expect(found.some((t) => t.conditions.includes("types") && t.file.endsWith(".d.ts")), `types of ${subpath}`).toBe(true);
+      expect(found.some((t) => t.conditions.at(-1) === "default" && t.file.endsWith(".js")), `code of ${subpath}`).toBe(true);
+    }
+  });
+
+  it("the .d.ts files reference no Node, Deno or Bun typings", async () => {
+    const offenders: string[] = [];
+    // Doc comments may name Deno.Conn and the like; only code counts.
+    const stripComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/(?!\/).*$/gm, "");
+    const forbidden = [
+      /\/\/\/\s*<reference\s+types=["'](node|bun|bun-types|deno[^"']*)["']/,
+      /from\s+["'](node:[^"']+|bun|bun:[^"']+)["']/,
+      /import\(\s*["'](node:[^"']+|bun|bun:[^"']+)["']\s*\)/,
+      /\b(NodeJS|Deno|Bun)\.[A-Za-z]/,
+      /\bBuffer\b/,
+    ];
+    for (const file of await filesUnder(join(root, "dist"), ".d.ts")) {
+      const code = stripComments(await readFile(file, "utf8"));
+      for (const pattern of forbidden) {
+        const m = pattern.exec(code);
+        if (m) offenders.push(`${relative(root, file)}: ${m[0]}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe("the packed package (npm pack), installed into a consumer project", () => {
+  it("type-checks for a consumer without any runtime's typings (types: [], NodeNext)", async () => {
+    const consumer = `${Object.keys(ENTRIES)
+      .map((entry, i) => `import * as m${i} from ${JSON.stringify(entry)};`)
+      .join("\n")}
+import type { Transport, MuxStream, SessionCloseInfo } from "streamux";
+export const used = [${Object.keys(ENTRIES).map((_, i) => `m${i}`).join(", ")}];
+export async function echo(transport: Transport): Promise<SessionCloseInfo> {
+  const session = m0.Session.server(transport);
+  for await (const stream of session as AsyncIterable<MuxStream>) await stream.readable.pipeTo(stream.writable);
+  return session.closed;
+}
+`;
+    await writeFile(join(project, "consumer.ts"), consumer);
+    const tsconfig = {
+      compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        lib: ["ES2023", "DOM", "DOM.Iterable"],
+        types: [],
+        noEmit: true,
+        skipLibCheck: false,
+      },
+      files: ["consumer.ts"],
+    };
+    await writeFile(join(project, "tsconfig.json"), JSON.stringify(tsconfig));
+    const tsc = new RuntimeProcess(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: project, timeoutMs: 60_000 });
+    const exit = await tsc.exited;
+    expect(exit.code, tsc.output()).toBe(0);
+  }, 70_000);
+
+  it("Node imports every entry by name", async () => {
+    await writeFile(join(project, "probe-node.mjs"), probeModule((entry) => entry));
+    expectAllNames(await runProbe(process.execPath, ["probe-node.mjs"]));
+  }, 70_000);
+
+  it("Deno imports every entry as npm:streamux… from node_modules", async () => {
+    await writeFile(join(project, "probe-deno.js"), probeModule((entry) => `npm:${entry}`));
+    // "manual": Deno uses the node_modules folder as it is and fetches nothing.
+    await writeFile(join(project, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
+    const args = ["run", "--no-lock", "--allow-read", "--allow-env", "probe-deno.js"];
+    expectAllNames(await runProbe(denoBin, args, denoEnv()));
+  }, 70_000);
+
+  it("Bun imports every entry by name", async () => {
+    await writeFile(join(project, "probe-bun.mjs"), probeModule((entry) => entry));
+    expectAllNames(await runProbe(bunBin, ["probe-bun.mjs"]));
+  }, 70_000);
+
+  for (const [target, conditions] of [
+    ["a browser (Vite's defaults)", undefined],
+    ["Workers (workerd, worker, browser conditions)", ["workerd", "worker", "browser", "module", "import"]],
+  ] as const) {
+    it(`Vite bundles streamux and streamux/websocket for ${target} with no Node built-in`, async () => {
+      await writeFile(
+        join(project, "browser-entry.js"),
+        `export { Session, ErrorCode } from "streamux";\nexport { fromWebSocket } from "streamux/websocket";\n`,
+      );
+      const output = await build({
+        configFile: false,
+        root: project,
+        logLevel: "silent",
+        ...(conditions ? { resolve: { conditions: [...conditions] } } : {}),
+        build: {
+          write: false,
+          minify: false,
+          lib: { entry: join(project, "browser-entry.js"), formats: ["es"], fileName: () => "bundle.js" },
+        },
+      });
+      const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => ("output" in o ? o.output : []));
+      const code = chunks.map((c) => ("code" in c ? c.code : "")).join("\n");
+      expect(code).toContain("fromWebSocket");
+      expect(code).not.toMatch(/from\s*["']node:|require\(["']node:|import\(["']node:/);
+      // Bundled from the installed package's dist/, not from this repository's sources.
+      const modules = chunks.flatMap((c) => ("moduleIds" in c ? c.moduleIds : []));
+      expect(modules.some((id) => id.includes(join("node_modules", "streamux", "dist")))).toBe(true);
+      expect(modules.some((id) => id.includes(join(root, "src")))).toBe(false);
+    }, 60_000);
+  }
+});
+
+describe("the TypeScript source for Deno and JSR (deno.json)", () => {
+  it("deno.json exports the source of every package.json entry, at the same version", async () => {
+    const deno = JSON.parse(await readFile(join(root, "deno.json"), "utf8")) as PackageJson & { unstable?: string[] };
+    expect(deno.version).toBe(pkg.version);
+    const subpaths = Object.keys(pkg.exports).filter((s) => s !== "./package.json");
+    expect(Object.keys(deno.exports).sort()).toEqual(subpaths.sort());
+    for (const [subpath, source] of Object.entries(deno.exports)) {
+      expect(typeof source === "string" && existsSync(join(root, source)), `${subpath} → ${String(source)}`).toBe(true);
+      // The source file an entry is built from has the built entry's name (src/adapters/deno.ts → dist/deno.js).
+      const built = targets(pkg.exports[subpath]!).find((t) => t.conditions.at(-1) === "default")!.file;
+      expect(String(source).replace(/^.*\//, "").replace(/\.ts$/, ""), subpath).toBe(
+        subpath === "." ? "index" : built.replace(/^.*\//, "").replace(/\.js$/, ""),
+      );
+    }
+    // The source imports "./x.js" for x.ts (tsc's convention); Deno resolves that with sloppy imports.
+    expect(deno.unstable).toContain("sloppy-imports");
+  });
+
+  it("deno publish --dry-run accepts the source: it type-checks, has no slow types, resolves every import", async () => {
+    const child = new RuntimeProcess(denoBin, ["publish", "--dry-run", "--allow-dirty"], { timeoutMs: 120_000, env: denoEnv() });
+    const exit = await child.exited;
+    expect(exit.code, child.output()).toBe(0);
+    expect(child.output()).toContain("Success Dry run complete");
+  }, 130_000);
+});
