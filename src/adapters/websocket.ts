@@ -160,7 +160,12 @@ class WebSocketConnection implements DirectTransport {
   }
 
   write(parts: Uint8Array[]): boolean {
-    const message = parts.length === 1 ? parts[0]! : concat(parts);
+    // The bytes must be ours when write() returns: the session lets the application refill its
+    // buffers then. Joining copies; a single part is copied only where nobody else will — `ws`
+    // may queue the caller's memory as is, and held writes wait for `open`. Browsers, Deno, Bun,
+    // undici and Workers copy inside send().
+    const single = parts.length === 1 ? parts[0]! : null;
+    const message = single === null ? concat(parts) : this.wsExtras || this.pending ? single.slice() : single;
     if (message.length === 0) return true;
     if (this.pending) {
       this.pending.push(message);

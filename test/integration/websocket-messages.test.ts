@@ -70,6 +70,33 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
     expect([...second!]).toEqual([9]);
   });
 
+  it("has taken a write's bytes when write() returns: refilling the buffers afterwards changes nothing sent", async () => {
+    const { client, server } = await pair();
+    // Both directions: the client side masks (ws copies), the server side does not.
+    for (const [from, to] of [
+      [client, server],
+      [server, client],
+    ] as const) {
+      const direct = fromWebSocket(wrap(from), { highWaterMark: 256 * 1024 }).direct!;
+      direct.start(new RecordingSink());
+      to.pause(); // keep the bytes queued in this process, where a held reference would see the refill
+      const buffers: Uint8Array[] = [];
+      let sent = 0;
+      for (;;) {
+        const buffer = new Uint8Array(64 * 1024).fill(buffers.length % 251);
+        buffers.push(buffer);
+        sent += buffer.length;
+        if (!direct.write([buffer]) || sent > 256 * 1024 * 1024) break;
+      }
+      for (const buffer of buffers) buffer.fill(255);
+      const got = nextMessages(to, buffers.length);
+      to.resume();
+      const messages = await got;
+      const wrong = messages.findIndex((m, i) => m.some((b) => b !== i % 251));
+      expect(wrong, `message ${wrong} changed after write() returned`).toBe(-1);
+    }
+  });
+
   it("holds writes made while CONNECTING and sends them, in order, once open", async () => {
     const { client, server, dispose } = await connectWs();
     cleanups.push(dispose);
@@ -79,8 +106,10 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
     direct.start(sink);
     const drained = sink.nextDrain();
     // Held, so the session is told to wait: nothing can leave before the handshake.
-    expect(direct.write([bytes(1)])).toBe(false);
+    const first = bytes(1);
+    expect(direct.write([first])).toBe(false);
     expect(direct.write([bytes(2), bytes(3)])).toBe(false);
+    first.fill(9); // the caller may reuse its buffer once write() has returned
     const accepted = await server;
     const got = nextMessages(accepted, 2);
     await drained;

@@ -105,7 +105,8 @@ export function plainWebSocket(socket: WebSocket): WebSocketLike {
     set binaryType(type: string) {
       socket.binaryType = type as WebSocket["binaryType"];
     },
-    send: (data) => socket.send(data),
+    // A browser copies the bytes inside send(); `ws` would keep a reference to them.
+    send: (data) => socket.send(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()),
     close: (code, reason) => socket.close(code, reason),
     addEventListener: (type, listener) => socket.addEventListener(type as "message", listener),
     removeEventListener: (type, listener) => socket.removeEventListener(type as "message", listener),
