@@ -1,9 +1,10 @@
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { ErrorCode, Session } from "../../src/index.js";
 import { fromWebSocket } from "../../src/adapters/websocket.js";
 import { behaviours } from "../suite/behaviour.js";
-import { requireBuild } from "./runner.js";
+import { RuntimeProcess, requireBuild, root } from "./runner.js";
 import { startWorkers, type WorkerHost } from "./workers/miniflare-host.js";
 
 /**
@@ -36,6 +37,12 @@ async function readText(readable: ReadableStream<Uint8Array>): Promise<string> {
 }
 
 describe("the example Worker (examples/worker) under workerd", () => {
+  it("type-checks against the built package's types, with Web Worker globals only", async () => {
+    const tsc = new RuntimeProcess(join(root, "node_modules", ".bin", "tsc"), ["-p", "examples/worker"], { timeoutMs: 60_000 });
+    const exit = await tsc.exited;
+    expect(exit.code, tsc.output()).toBe(0);
+  }, 70_000);
+
   it("answers a plain HTTP request with 426 Upgrade Required", async () => {
     const res = await fetch(host.url);
     expect(res.status).toBe(426);
