@@ -106,10 +106,10 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
     direct.start(sink);
     const drained = sink.nextDrain();
     // Held, so the session is told to wait: nothing can leave before the handshake.
-    const first = bytes(1);
-    expect(direct.write([first])).toBe(false);
+    const held = bytes(1);
+    expect(direct.write([held])).toBe(false);
     expect(direct.write([bytes(2), bytes(3)])).toBe(false);
-    first.fill(9); // the caller may reuse its buffer once write() has returned
+    held.fill(9); // the caller may reuse its buffer once write() has returned
     const accepted = await server;
     const got = nextMessages(accepted, 2);
     await drained;
