@@ -276,7 +276,7 @@ class WebSocketConnection implements DirectTransport {
     this.stopPolling();
     this.ws.removeEventListener("open", this.onOpen);
     this.ws.removeEventListener("message", this.onMessage);
-    this.ws.removeEventListener("error", this.onError);
+    // The error listener stays: on `ws` (an EventEmitter) an 'error' nobody listens to is thrown.
     if (!this.queue) this.deliverOutcome();
   }
 

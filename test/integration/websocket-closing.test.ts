@@ -57,6 +57,17 @@ describe("streamux/websocket transport end", () => {
     expect(sink.events).toEqual(["error"]);
   });
 
+  it("keeps listening for errors after the end, so a late ws 'error' event is not thrown", async () => {
+    const { client, server } = await pair();
+    client.removeAllListeners("error"); // only the adapter listens now
+    const sink = new RecordingSink();
+    fromWebSocket(client).direct!.start(sink);
+    server.send("text ends it");
+    await sink.failed;
+    expect(() => client.emit("error", new Error("late failure"))).not.toThrow();
+    expect(sink.events).toEqual(["error"]);
+  });
+
   it("ends at start() when handed a socket that has already closed", async () => {
     const { client, server } = await pair();
     const closed = closedWith(client);
