@@ -40,6 +40,8 @@ export interface BunSocketHandlerLike<S extends BunSocketLike = BunSocketLike> {
   end(socket: S): void;
   close(socket: S, error?: unknown): void;
   error(socket: S, error: unknown): void;
+  /** TLS only: the handshake ended; `authorizationError` says why the peer's certificate is not trusted. */
+  handshake?(socket: S, success: boolean, authorizationError: Error | null): void;
 }
 
 /** TLS settings of a client (the names of Bun's `tls` option). */
@@ -423,13 +425,37 @@ export function fromSocket(socket: BunSocketLike): Transport {
  */
 export async function dial(options: DialOptions): Promise<Session> {
   const { host = "localhost", port, tls, ...sessionOptions } = options;
+  if (!tls) {
+    const socket = await Bun.connect({ hostname: host, port, allowHalfOpen: true, socket: socketHandlers });
+    return Session.client(fromSocket(socket), sessionOptions);
+  }
+  // Bun.connect resolves before the TLS handshake; wait for it, so that an untrusted certificate
+  // rejects dial() with its error instead of ending the session with a bare EOF.
+  let settle!: (error: unknown) => void;
+  const handshake = new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())));
+  const enforce = tls === true || tls.rejectUnauthorized !== false;
   const socket = await Bun.connect({
     hostname: host,
     port,
     allowHalfOpen: true,
-    ...(tls ? { tls } : {}),
-    socket: socketHandlers,
+    tls,
+    socket: {
+      ...socketHandlers,
+      handshake(_socket, success, authorizationError) {
+        settle(enforce && authorizationError ? authorizationError : success ? null : new Error("TLS handshake failed"));
+      },
+      close(socket, error) {
+        socketHandlers.close(socket, error);
+        settle(error ?? new Error("the connection closed during the TLS handshake"));
+      },
+    },
   });
+  try {
+    await handshake;
+  } catch (err) {
+    socket.terminate();
+    throw err;
+  }
   return Session.client(fromSocket(socket), sessionOptions);
 }
 

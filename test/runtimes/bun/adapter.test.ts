@@ -108,9 +108,13 @@ test("fromSocket: writes Bun takes only in part wait for drain, and every byte a
   const data = pattern(16 * 1024 * 1024);
   const parts: Uint8Array[] = [];
   for (let at = 0; at < data.length; at += 1024 * 1024) parts.push(data.subarray(at, at + 1024 * 1024));
-  expect(direct.write(parts)).toBe(false);
+  // The parts are the caller's bytes: Bun's partial take leaves views of them queued until drain.
+  let released = false;
+  expect(direct.write(parts, () => (released = true))).toBe(false);
+  expect(released).toBe(false);
   server.resume();
   await drain;
+  expect(released).toBe(true);
   await direct.end();
   await peer.ended;
   const got = peer.received();
@@ -135,7 +139,7 @@ test("fromSocket: pause() stops reading until resume(), and nothing is lost", as
   // Two round trips on the other direction: the loop has long seen our socket readable, so a
   // data event would have come by now were the socket not paused.
   for (const [i, word] of ["one", "two"].entries()) {
-    direct.write([encoder.encode(word)]);
+    direct.write([encoder.encode(word)], () => {});
     await peer.receivedAtLeast(i === 0 ? 3 : 6);
   }
   expect(received).toBe(0);
@@ -231,4 +235,21 @@ test("dial(): a refused connection rejects", async () => {
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(Error);
+});
+
+test("dial() over TLS: an untrusted certificate rejects dial() itself, with the certificate error", async () => {
+  const tls = await tlsFiles();
+  const server = await listen({ host: "127.0.0.1", port: 0, tls });
+  const accepting = server.accept().then(
+    (session) => session.closed,
+    () => null,
+  );
+  const err = await dial({ host: "127.0.0.1", port: server.address().port, tls: true }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(String(err)).toMatch(/self[- ]signed/i);
+  // Bun opens a TLS server socket only after a good handshake: no session was started.
+  await server.close();
+  expect(await accepting).toBe(null);
 });
