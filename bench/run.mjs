@@ -102,7 +102,8 @@ const header = [
 const notes = [
   "Server and client are separate Node processes on 127.0.0.1; TCP_NODELAY on every TCP socket.",
   "raw opens one TCP connection per stream; raw ws one WebSocket per stream (W1: one socket).",
-  "streamux: acceptBacklog 65536 (bursts of up to 10,000 new streams); yamux: stream limits raised above its 1,000 default (W6); otherwise defaults.",
+  "streamux: acceptBacklog 65536 (bursts of up to 10,000 new streams); yamux: stream limits raised above its 1,000 default (W6) and a silent logger; otherwise defaults.",
+  "W5 alternates idle and loaded segments on the same session (stream B open throughout, quiet while idle).",
   "W6 counts heapUsed after gc() over a baseline taken after one warm-up stream; it includes the benchmark's small per-stream reading state (one object and its read callback) on both sides.",
 ];
 console.log(renderReport(summary, { format: "text", header, notes, extra }));

@@ -56,8 +56,8 @@ export const WORKLOADS = {
     title: (p) => `W5 latency under load: 64 B ping-pong on A (${p.pings.toLocaleString("en-US")} pings), alone and while B uploads at ${p.rate / MiB} MiB/s`,
     module: "./latency.mjs",
     groups: ["tcp"],
-    params: { pings: 2_000, warmup: 300, rate: 100 * MiB, chunk: 64 * KiB, settleMs: 300 },
-    quick: { pings: 300, warmup: 50, rate: 100 * MiB, chunk: 64 * KiB, settleMs: 100 },
+    params: { pings: 2_000, warmup: 300, segments: 5, rate: 100 * MiB, chunk: 64 * KiB, settleMs: 100 },
+    quick: { pings: 300, warmup: 50, segments: 2, rate: 100 * MiB, chunk: 64 * KiB, settleMs: 50 },
     metrics: [
       { key: "p99Ratio", label: "p99 loaded/idle", better: "lower", primary: true },
       { key: "idleP50", label: "idle p50 µs", better: "lower" },
