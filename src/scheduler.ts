@@ -1,5 +1,5 @@
 import { FrameType } from "./frame/constants.js";
-import { Output } from "./frame/output.js";
+import { Output, type Completion } from "./frame/output.js";
 import type { DirectTransport } from "./transport.js";
 
 /** A stream as the writer sees it: something that can put its next DATA frames into an Output. */
@@ -20,6 +20,7 @@ const FLUSH_LIMIT = 256 * 1024;
 const CONTROL_BACKLOG = 4096;
 
 const PADDING_TYPE = 0xf;
+const noop = () => {};
 
 /**
  * The session's writer: one per session, the only code that writes to the transport.
@@ -136,7 +137,15 @@ export class Scheduler {
         this.head = 0;
       }
       if (out.bytes === 0) break;
-      const ok = this.link.write(out.take());
+      const completions = out.completions;
+      let done = noop;
+      if (completions.length > 0) {
+        out.completions = [];
+        done = () => {
+          for (const c of completions) c.written();
+        };
+      }
+      const ok = this.link.write(out.take(), done);
       if (!ok) this.blocked = true;
     }
     if (this.pausedReading && !this.blocked) {

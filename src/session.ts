@@ -58,6 +58,12 @@ export class Session implements AsyncIterable<MuxStream> {
   private readonly closeTimeout: number;
   /** Peer-opened streams in the table, and those of them still waiting for their type bytes. */
   private incomingCount = 0;
+  /**
+   * Streams that found the accept queue full, waiting one macrotask for the application to make
+   * room (see offerToAccept); at most one backlog's worth.
+   */
+  private overflow: Stream[] = [];
+  private overflowTimer: ReturnType<typeof setTimeout> | null = null;
   private typePending = 0;
   private nextId: number;
   /** The most recent SYN received: a GOAWAY's last-stream-id (Go: 1 on a server, 0 on a client, before any). */
@@ -234,7 +240,7 @@ export class Session implements AsyncIterable<MuxStream> {
       return undefined;
     }
     // The refused stream is forgotten at once (PROTOCOL.md: Go leaks it; we must not).
-    if (this.acceptQueue.length + this.typePending >= this.acceptQueue.backlog) {
+    if (this.backlogFull() && this.overflow.length >= this.acceptQueue.backlog) {
       this.scheduler.rst(id, ErrorCode.AcceptQueueFull);
       return undefined;
     }
@@ -245,16 +251,46 @@ export class Session implements AsyncIterable<MuxStream> {
       this.typePending++;
       stream.expectType();
     } else {
-      this.acceptQueue.push(stream);
+      this.offerToAccept(stream);
     }
     return stream;
+  }
+
+  private backlogFull(): boolean {
+    return this.acceptQueue.length + this.typePending >= this.acceptQueue.backlog;
+  }
+
+  /**
+   * Queues a new stream for accept(). A burst of SYNs is decoded in one go, before an accept loop
+   * gets to run even once; so a stream that finds the queue full waits until the next macrotask
+   * (by then a running accept loop has drained the queue) and is refused only if there is still
+   * no room: RST AcceptQueueFull, and forgotten.
+   */
+  private offerToAccept(stream: Stream): void {
+    if (this.overflow.length === 0 && !this.backlogFull()) return this.acceptQueue.push(stream);
+    this.overflow.push(stream);
+    if (this.overflowTimer) return;
+    this.overflowTimer = setTimeout(() => {
+      this.overflowTimer = null;
+      const waiting = this.overflow;
+      this.overflow = [];
+      for (const s of waiting) {
+        if (s.ended) continue; // reset meanwhile, or the session ended
+        if (!this.backlogFull()) {
+          this.acceptQueue.push(s);
+        } else {
+          this.scheduler.rst(s.id, ErrorCode.AcceptQueueFull);
+          s.fail(new MuxError(ErrorCode.AcceptQueueFull, "the accept queue was full"));
+        }
+      }
+    }, 0);
   }
 
   private typeReceived(stream: Stream): void {
     this.typePending--;
     // A typed session answers heartbeats itself; they never reach accept().
     if (stream.type === HEARTBEAT_TYPE) void answerHeartbeats(stream);
-    else this.acceptQueue.push(stream);
+    else this.offerToAccept(stream);
   }
 
   private onGoAway(last: number, code: number, debug: Uint8Array): void {
@@ -330,6 +366,8 @@ export class Session implements AsyncIterable<MuxStream> {
     const info: SessionCloseInfo = { code, reason };
     if (this.remoteGoAway) info.remote = this.remoteGoAway;
     this.heartbeat?.stop(err);
+    if (this.overflowTimer) clearTimeout(this.overflowTimer);
+    this.overflow = [];
     for (const s of this.streams.values()) s.fail(err, true);
     this.streams.clear();
     this.acceptQueue.close(err);

@@ -1,6 +1,6 @@
 import { ErrorCode, MuxError } from "./errors.js";
 import { Flag, FrameType, MAX_PAYLOAD } from "./frame/constants.js";
-import type { Output } from "./frame/output.js";
+import type { Completion, Output } from "./frame/output.js";
 import { creditThreshold, MAX_WINDOW } from "./flow.js";
 import type { Scheduler, Sender } from "./scheduler.js";
 import type { MuxStream } from "./types.js";
@@ -35,15 +35,18 @@ interface Deferred {
   reject: (err: unknown) => void;
 }
 
-function deferred(): Deferred {
+/**
+ * A promise with its settle functions. `handled` marks it handled up front, for promises the
+ * application may never look at (`closed`); the others are always returned to a caller.
+ */
+function deferred(handled = false): Deferred {
   let resolve!: () => void;
   let reject!: (err: unknown) => void;
   const promise = new Promise<void>((res, rej) => {
     resolve = res;
     reject = rej;
   });
-  // Marked handled: a stream nobody awaits must not produce an unhandled rejection.
-  promise.catch(noop);
+  if (handled) promise.catch(noop);
   return { promise, resolve, reject };
 }
 
@@ -52,7 +55,7 @@ function deferred(): Deferred {
  * when the application first touches `readable`/`writable`, the receive queue when data arrives,
  * the `closed` promise when asked for. An idle stream costs a few hundred bytes.
  */
-export class Stream implements MuxStream, Sender {
+export class Stream implements MuxStream, Sender, Completion {
   queued = false;
   type: number | undefined = undefined;
   private state = 0;
@@ -78,6 +81,8 @@ export class Stream implements MuxStream, Sender {
   private sending: Uint8Array | null = null;
   private sendOffset = 0;
   private sendDone: Deferred | null = null;
+  /** A chunk fully framed, waiting for the transport to take its bytes (see Completion). */
+  private sentDone: Deferred | null = null;
   private finDone: Deferred | null = null;
   private closedDeferred: Deferred | null = null;
   private error: MuxError | null = null;
@@ -133,7 +138,7 @@ export class Stream implements MuxStream, Sender {
 
   get closed(): Promise<void> {
     if (!this.closedDeferred) {
-      this.closedDeferred = deferred();
+      this.closedDeferred = deferred(true);
       if (this.cleanlyEnded()) this.closedDeferred.resolve();
       else if (this.state & FAILED) this.closedDeferred.reject(this.error);
     }
@@ -266,10 +271,12 @@ export class Stream implements MuxStream, Sender {
       out.header(n, FrameType.DATA, flags, this.id);
       out.payload(start === 0 && n === chunk.length ? chunk : chunk.subarray(start, start + n));
       if (this.sendOffset === chunk.length) {
+        // The frames may hold views of the application's chunk: its write resolves when the
+        // transport has taken them, so the application may then reuse the buffer.
         this.sending = null;
-        const done = this.sendDone!;
+        this.sentDone = this.sendDone;
         this.sendDone = null;
-        done.resolve();
+        out.completions.push(this);
       }
       return n;
     }
@@ -285,6 +292,12 @@ export class Stream implements MuxStream, Sender {
     return 0;
   }
 
+  written(): void {
+    const done = this.sentDone;
+    this.sentDone = null;
+    done?.resolve();
+  }
+
   /** The peer granted credit. */
   addCredit(increment: number): void {
     if (this.state & FAILED) return;
@@ -293,6 +306,11 @@ export class Stream implements MuxStream, Sender {
   }
 
   // ---- the read side ----------------------------------------------------------------------
+
+  /** Reset, or the session ended. */
+  get ended(): boolean {
+    return (this.state & FAILED) !== 0;
+  }
 
   /** Whether a FIN from the peer has already arrived (more DATA is then a peer error). */
   get finReceived(): boolean {
@@ -484,6 +502,8 @@ export class Stream implements MuxStream, Sender {
     this.sending = null;
     this.sendDone?.reject(err);
     this.sendDone = null;
+    this.sentDone?.reject(err);
+    this.sentDone = null;
     this.finDone?.reject(err);
     this.finDone = null;
     this.writeController?.error(err);

@@ -36,8 +36,13 @@ export interface DirectTransport {
   /**
    * Writes the parts in order. Returns false when the connection's buffer is full: the session then
    * waits for `sink.drain()` before writing more.
+   *
+   * The parts may be the application's own bytes (large payloads are not copied), so the transport
+   * calls `done` once it no longer needs them: sent, or copied into buffers of its own. Calls
+   * complete in the order of the writes. On a failed connection `done` need not be called (the
+   * session ends and fails what waits on it).
    */
-  write(parts: Uint8Array[]): boolean;
+  write(parts: Uint8Array[], done: () => void): boolean;
   /** Stops delivering data until `resume()` (the session's outgoing control frames are backed up). */
   pause(): void;
   resume(): void;
@@ -47,8 +52,6 @@ export interface DirectTransport {
   destroy(): void;
 }
 
-/** Parts below this total size are joined into one chunk: one write (and one packet) instead of many. */
-const JOIN_LIMIT = 64 * 1024;
 const noop = () => {};
 
 /** A DirectTransport over a WHATWG transport: how every adapter without a fast path is driven. */
@@ -95,19 +98,13 @@ export function streamsTransport(transport: Transport): DirectTransport {
       writer.closed.catch(fail);
       void readLoop(reader, s);
     },
-    write(parts) {
+    write(parts, done) {
+      // A WritableStream may queue chunks by reference for as long as its strategy allows and
+      // tells us nothing when it lets go of them; the parts may be the application's own bytes.
+      // So this path copies: one joined chunk per flush (also one write), owned from here on.
       const w = writer!;
-      if (parts.length === 1) {
-        w.write(parts[0]!).catch(fail);
-      } else {
-        let total = 0;
-        for (const p of parts) total += p.length;
-        if (total <= JOIN_LIMIT) {
-          w.write(concat(parts)).catch(fail);
-        } else {
-          for (const p of parts) w.write(p).catch(fail);
-        }
-      }
+      w.write(concat(parts)).catch(fail);
+      done();
       const size = w.desiredSize;
       if (size !== null && size > 0) return true;
       w.ready.then(() => sink?.drain(), noop);

@@ -124,6 +124,7 @@ declare const Bun: {
 };
 
 /** Parts below this total size leave as one joined write: one syscall and one packet instead of many. */
+const noop = () => {};
 const JOIN_LIMIT = 64 * 1024;
 /** How long end() waits for the peer's FIN after sending ours before closing anyway. */
 const LINGER_MS = 2000;
@@ -159,7 +160,7 @@ class SocketTransport implements DirectTransport {
     }
   }
 
-  write(parts: Uint8Array[]): boolean {
+  write(parts: Uint8Array[], done: () => void): boolean {
     if (this.closed) return true;
     if (this.backlog.length > 0) {
       for (const p of parts) this.backlog.push(p);
@@ -178,7 +179,13 @@ class SocketTransport implements DirectTransport {
         }
       }
     }
-    if (this.backlog.length === 0) return true;
+    // Bun copies what it takes; the backlog still holds views of the session's (the application's)
+    // bytes, so the write is done once the backlog is gone.
+    if (this.backlog.length === 0) {
+      done();
+      return true;
+    }
+    this.whenFlushed.push(done);
     this.wantsDrain = true;
     return false;
   }
@@ -350,7 +357,8 @@ function streamsOf(direct: SocketTransport): { readable: ReadableStream<Uint8Arr
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {
       if (failure !== null) throw failure;
-      if (direct.write([chunk])) return;
+      // Done once Bun has taken the chunk, which the drain wait below already implies.
+      if (direct.write([chunk], noop)) return;
       await new Promise<void>((resolve) => (drained = resolve));
       drained = null;
       if (failure !== null) throw failure;

@@ -22,7 +22,7 @@ type Listener = (...args: any[]) => void;
 
 /** What fromSocket needs of a socket: `net.Socket` and `tls.TLSSocket` have all of it. */
 export interface SocketLike {
-  write(chunk: Uint8Array): boolean;
+  write(chunk: Uint8Array, callback?: (err?: Error | null) => void): boolean;
   end(): unknown;
   destroy(error?: Error): unknown;
   pause(): unknown;
@@ -138,14 +138,18 @@ function directTransport(socket: SocketLike): DirectTransport {
       const early = outcome;
       if (early) queueMicrotask(() => early(s));
     },
-    write(parts) {
+    write(parts, done) {
       // A socket that is going away drops the bytes; the session hears about it from 'close'/'error'.
       if (socket.destroyed || socket.writableEnded) return true;
-      if (parts.length === 1) {
-        socket.write(parts[0]!);
+      // The socket holds the parts (views of the application's bytes) until it has written them:
+      // the last write's callback says when, as Node calls write callbacks in order.
+      const last = parts.length - 1;
+      if (last === 0) {
+        socket.write(parts[0]!, done);
       } else {
         socket.cork();
-        for (const part of parts) socket.write(part);
+        for (let i = 0; i < last; i++) socket.write(parts[i]!);
+        socket.write(parts[last]!, done);
         socket.uncork();
       }
       if (!socket.writableNeedDrain) return true;
@@ -184,7 +188,8 @@ function socketClosed(): Error {
 function webStreams(direct: DirectTransport) {
   let reader!: ReadableStreamDefaultController<Uint8Array>;
   let writer!: WritableStreamDefaultController;
-  let drained: (() => void) | null = null;
+  // The write in flight, settled early if the connection fails (its callback may never come).
+  let inFlight: (() => void) | null = null;
   let failure: { err: unknown } | null = null;
   const readable = new ReadableStream<Uint8Array>(
     {
@@ -198,8 +203,15 @@ function webStreams(direct: DirectTransport) {
     start: (c) => void (writer = c),
     write(chunk) {
       if (failure) throw failure.err;
-      if (direct.write([chunk])) return;
-      return new Promise<void>((resolve) => (drained = resolve));
+      // Resolves once the socket has written the chunk: the caller may then reuse its buffer,
+      // and a slow socket holds the writer back.
+      return new Promise<void>((resolve) => {
+        inFlight = resolve;
+        direct.write([chunk], () => {
+          inFlight = null;
+          resolve();
+        });
+      });
     },
     close: () => direct.end(),
     abort: () => direct.destroy(),
@@ -218,11 +230,10 @@ function webStreams(direct: DirectTransport) {
       failure = { err };
       ignoreErrors(() => reader.error(err));
       ignoreErrors(() => writer.error(err));
-      drained?.();
+      inFlight?.();
     },
     drain() {
-      drained?.();
-      drained = null;
+      // Nothing to do: each write settles when the socket has written it.
     },
   });
   return { readable, writable };

@@ -34,6 +34,7 @@ export interface WebSocketTransportOptions {
   closeTimeout?: number;
 }
 
+const noop = () => {};
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
@@ -159,9 +160,15 @@ class WebSocketConnection implements DirectTransport {
     this.flushQueue();
   }
 
-  write(parts: Uint8Array[]): boolean {
-    // The bytes must be ours when write() returns: the session lets the application refill its
-    // buffers then. Joining copies; a single part is copied only where nobody else will — `ws`
+  write(parts: Uint8Array[], done: () => void): boolean {
+    const more = this.send1(parts);
+    done();
+    return more;
+  }
+
+  private send1(parts: Uint8Array[]): boolean {
+    // The bytes must be ours when write() returns (done() is called at once): the session lets
+    // the application refill its buffers then. Joining copies; a single part is copied only where nobody else will — `ws`
     // may queue the caller's memory as is, and held writes wait for `open`. Browsers, Deno, Bun,
     // undici and Workers copy inside send().
     const single = parts.length === 1 ? parts[0]! : null;
@@ -435,7 +442,8 @@ function streamsOver(connection: WebSocketConnection): {
   const writable = new WritableStream<Uint8Array>({
     start: (c) => void (writeController = c),
     write: (chunk) => {
-      if (connection.write([chunk])) return;
+      // The adapter owns the bytes once write() returns (see send1), so completion is immediate.
+      if (connection.write([chunk], noop)) return;
       return new Promise<void>((resolve) => (waitingForDrain = resolve));
     },
     close: () => connection.end(),

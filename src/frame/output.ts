@@ -13,9 +13,16 @@ const SLAB_SIZE = 64 * 1024;
  * A slab's unused tail serves the next flush: bytes already handed out are never written again,
  * so a transport may hold on to them for as long as it needs.
  */
+/** Told when the transport no longer needs the bytes of the frames it was gathered with. */
+export interface Completion {
+  written(): void;
+}
+
 export class Output {
   parts: Uint8Array[] = [];
   bytes = 0;
+  /** Writers waiting for this flush's bytes to be taken by the transport. */
+  completions: Completion[] = [];
   private slab = new Uint8Array(SLAB_SIZE);
   private pos = 0;
   private start = 0;

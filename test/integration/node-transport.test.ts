@@ -121,9 +121,9 @@ describe("fromSocket backpressure", () => {
     let refusals = 0;
     let firstRefusal!: () => void;
     const refused = new Promise<void>((resolve) => (firstRefusal = resolve));
-    direct.write = (parts) => {
+    direct.write = (parts, done) => {
       if (dialer.writableNeedDrain) writesWhileFull++;
-      const ok = write(parts);
+      const ok = write(parts, done);
       if (!ok) {
         refusals++;
         firstRefusal();

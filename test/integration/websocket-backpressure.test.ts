@@ -63,7 +63,7 @@ describe.each(flavours)("streamux/websocket backpressure (%s)", (_name, wrap) =>
     server.pause(); // the peer stops reading; the kernel's buffers fill, then the socket's own
     const message = new Uint8Array(64 * 1024);
     let sent = 0;
-    while (direct.write([message])) {
+    while (direct.write([message], () => {})) {
       sent += message.length;
       // Bounded: loopback kernel buffers hold a few MiB, far below this.
       if (sent > 256 * 1024 * 1024) throw new Error("write() never reported a full buffer");

@@ -96,7 +96,7 @@ describe("streamux/websocket transport end", () => {
     cleanups.push(dispose);
     const direct = fromWebSocket(client).direct!;
     direct.start(new RecordingSink());
-    direct.write([new Uint8Array([1, 2])]);
+    direct.write([new Uint8Array([1, 2])], () => {});
     const ended = direct.end();
     const accepted = await server;
     const got: number[][] = [];
@@ -164,7 +164,7 @@ describe("streamux/websocket on a Workers-style server socket", () => {
     const socket = new WorkersStyleSocket();
     const direct = fromWebSocket(socket).direct!;
     direct.start(new RecordingSink());
-    expect(direct.write([new Uint8Array([1])])).toBe(true);
+    expect(direct.write([new Uint8Array([1])], () => {})).toBe(true);
     expect(socket.sent.map((m) => [...m])).toEqual([[1]]);
   });
 

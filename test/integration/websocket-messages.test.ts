@@ -63,8 +63,8 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
     const direct = fromWebSocket(wrap(client)).direct!;
     direct.start(new RecordingSink());
     const got = nextMessages(server, 2);
-    expect(direct.write([bytes(1, 2), bytes(3), bytes(4, 5, 6)])).toBe(true);
-    expect(direct.write([bytes(9)])).toBe(true);
+    expect(direct.write([bytes(1, 2), bytes(3), bytes(4, 5, 6)], () => {})).toBe(true);
+    expect(direct.write([bytes(9)], () => {})).toBe(true);
     const [first, second] = await got;
     expect([...first!]).toEqual([1, 2, 3, 4, 5, 6]);
     expect([...second!]).toEqual([9]);
@@ -86,7 +86,7 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
         const buffer = new Uint8Array(64 * 1024).fill(buffers.length % 251);
         buffers.push(buffer);
         sent += buffer.length;
-        if (!direct.write([buffer]) || sent > 256 * 1024 * 1024) break;
+        if (!direct.write([buffer], () => {}) || sent > 256 * 1024 * 1024) break;
       }
       for (const buffer of buffers) buffer.fill(255);
       const got = nextMessages(to, buffers.length);
@@ -107,8 +107,8 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
     const drained = sink.nextDrain();
     // Held, so the session is told to wait: nothing can leave before the handshake.
     const held = bytes(1);
-    expect(direct.write([held])).toBe(false);
-    expect(direct.write([bytes(2), bytes(3)])).toBe(false);
+    expect(direct.write([held], () => {})).toBe(false);
+    expect(direct.write([bytes(2), bytes(3)], () => {})).toBe(false);
     held.fill(9); // the caller may reuse its buffer once write() has returned
     const accepted = await server;
     const got = nextMessages(accepted, 2);
@@ -116,7 +116,7 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
     const [first, second] = await got;
     expect([...first!]).toEqual([1]);
     expect([...second!]).toEqual([2, 3]);
-    expect(direct.write([bytes(4)])).toBe(true);
+    expect(direct.write([bytes(4)], () => {})).toBe(true);
   });
 
   it("queues messages that arrive before start() instead of losing them", async () => {
