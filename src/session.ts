@@ -329,11 +329,15 @@ export class Session implements AsyncIterable<MuxStream> {
         }
       },
       end: () => void this.die(ErrorCode.PeerEOF, EOF_REASON, { wire: { code: ErrorCode.PeerEOF, debug: EOF_REASON } }),
+      // A transport that knows why it failed says so with a MuxError (say, a text message on a
+      // WebSocket: ProtocolError); any other failure means the connection is gone.
       error: (err) =>
-        void this.die(ErrorCode.PeerEOF, `transport failed: ${err instanceof Error ? err.message : String(err)}`, {
-          cause: err,
-          abort: true,
-        }),
+        void (err instanceof MuxError
+          ? this.die(err.code, err.message, { cause: err, abort: true })
+          : this.die(ErrorCode.PeerEOF, `transport failed: ${err instanceof Error ? err.message : String(err)}`, {
+              cause: err,
+              abort: true,
+            })),
       drain: () => this.scheduler.drained(),
     };
   }
