@@ -271,7 +271,7 @@ export function startSession(
   onTestFinished(async () => {
     setup.pair.resume("a");
     setup.pair.resume("b");
-    await session.close();
+    await within(session.close(), "session.close() at the end of the test", 3 * opts.closeTimeout);
   });
   return { ...setup, session };
 }

@@ -31,8 +31,8 @@ describe("heartbeat", () => {
     });
     const server = Session.server(pair.b, { typed: true });
     onTestFinished(async () => {
-      await client.close();
-      await server.closed;
+      await within(client.close(), "client.close()");
+      await within(server.closed, "server.closed");
     });
     const rtts = await within(beats.done, "three answered beats");
     for (const rtt of rtts) {

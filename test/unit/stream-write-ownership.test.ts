@@ -35,7 +35,7 @@ describe("write ownership", () => {
     const session = Session.client(transport, { windowSize: 1 << 20, closeTimeout: 500 });
     onTestFinished(async () => {
       open();
-      await session.close();
+      await within(session.close(), "session.close()");
     });
     const peer = new RawPeer(pair.b);
     const s = await session.open();
