@@ -11,7 +11,11 @@ export class AcceptQueue<T> {
   private waiters: { resolve: (v: T) => void; reject: (e: unknown) => void }[] = [];
   private error: MuxError | null = null;
 
-  constructor(readonly backlog: number) {}
+  /** `dead` items are dropped unseen (a stream reset while it waited is no use to accept()). */
+  constructor(
+    readonly backlog: number,
+    private readonly dead: (item: T) => boolean = () => false,
+  ) {}
 
   get length(): number {
     return this.items.length - this.head;
@@ -25,14 +29,14 @@ export class AcceptQueue<T> {
   }
 
   take(): Promise<T> {
-    if (this.head < this.items.length) {
+    while (this.head < this.items.length) {
       const item = this.items[this.head]!;
       this.items[this.head++] = undefined as T;
       if (this.head === this.items.length) {
         this.items.length = 0;
         this.head = 0;
       }
-      return Promise.resolve(item);
+      if (!this.dead(item)) return Promise.resolve(item);
     }
     if (this.error) return Promise.reject(this.error);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));

@@ -80,7 +80,10 @@ export class Session implements AsyncIterable<MuxStream> {
     this.isClient = isClient;
     this.windowSize = checkSize("windowSize", options.windowSize ?? DEFAULT_WINDOW, MAX_WINDOW);
     this.maxIncoming = checkSize("maxIncomingStreams", options.maxIncomingStreams ?? DEFAULT_MAX_INCOMING);
-    this.acceptQueue = new AcceptQueue(checkSize("acceptBacklog", options.acceptBacklog ?? DEFAULT_BACKLOG));
+    this.acceptQueue = new AcceptQueue<Stream>(
+      checkSize("acceptBacklog", options.acceptBacklog ?? DEFAULT_BACKLOG),
+      (s) => s.ended,
+    );
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     this.typed = options.typed === true || options.heartbeat !== undefined;
     this.nextId = isClient ? 3 : 2;

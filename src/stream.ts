@@ -147,7 +147,8 @@ export class Stream implements MuxStream, Sender, Completion {
 
   reset(code: number = ErrorCode.StreamCancelled): void {
     if (this.state & (FAILED | FORGOTTEN)) return;
-    this.host.scheduler.rst(this.id, code);
+    // A stream we opened but never wrote to is unknown to the peer: nothing to tell it.
+    if (this.state & SYN_SENT) this.host.scheduler.rst(this.id, code);
     this.fail(new MuxError(code, "stream reset"));
   }
 

@@ -43,8 +43,9 @@ describe("half-close", () => {
 
   it("DATA from the peer after its FIN is refused with RST StreamClosed", async () => {
     const { session, peer } = startSession("server");
-    await peer.send(frame.syn(3, "a"), frame.fin(3), frame.data(3, "late"));
+    await peer.send(frame.syn(3, "a"), frame.fin(3));
     const s = await within(session.accept(), "accept()");
+    await peer.send(frame.data(3, "late"));
     await peer.expectFrame(is.rst(3, ErrorCode.StreamClosed), "RST(3, StreamClosed)");
     await expect(s.closed).rejects.toBeInstanceOf(MuxError);
   });

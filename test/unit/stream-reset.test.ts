@@ -76,6 +76,15 @@ describe("reset", () => {
     await peer.waitFor(is.rst(3, ErrorCode.StreamCancelled), "RST(3, StreamCancelled)");
   });
 
+  it("reset() of a stream never written sends nothing: the peer never heard of it", async () => {
+    const { session, peer } = startSession("client");
+    const silent = await session.open();
+    silent.reset(ErrorCode.StreamCancelled);
+    expect((await rejection(silent.closed)).code).toBe(ErrorCode.StreamCancelled);
+    const sent = await peer.barrier();
+    expect(sent.filter((f) => f.type === "RST" && f.streamId === 3)).toEqual([]);
+  });
+
   it("writable.abort() resets the stream", async () => {
     const { session, peer } = startSession("client");
     const s = await session.open();
