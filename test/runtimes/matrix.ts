@@ -31,13 +31,31 @@ function nodeLoad(role: "client" | "server"): LoadOptions {
   return { ...MATRIX_LOAD, seed: role === "client" ? 1 : 2 };
 }
 
-/** Fails as soon as the child ends, with its output: nobody waits on a peer that is gone. */
+/** How long this side may still take once the peer finished and exited cleanly (its last bytes are in flight). */
+const AFTER_PEER_EXIT_MS = 10_000;
+
+/**
+ * `promise`, unless the child fails first: a failed child fails at once, with its output. A child
+ * that finished its part and exited cleanly may well be gone before this side has read the last
+ * bytes, so then `promise` still gets AFTER_PEER_EXIT_MS.
+ */
 async function orChildExit<T>(child: RuntimeProcess, promise: Promise<T>, what: string): Promise<T> {
-  const died = child.exited.then((exit) => {
-    throw new Error(`the peer process ended (${exit.timedOut ? "timed out" : `code ${exit.code}`}) before ${what}\n${child.output()}`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let settled = false;
+  const failed = child.exited.then(async (exit) => {
+    if (settled) return new Promise<never>(() => {});
+    const clean = exit.code === 0 && !exit.timedOut;
+    if (clean) await new Promise((resolve) => (timer = setTimeout(resolve, AFTER_PEER_EXIT_MS)));
+    const how = exit.timedOut ? "timed out" : `code ${exit.code}`;
+    throw new Error(`the peer process ended (${how}) before ${what}${clean ? ` and ${AFTER_PEER_EXIT_MS} ms passed` : ""}\n${child.output()}`);
   });
-  died.catch(() => {});
-  return Promise.race([promise, died]);
+  failed.catch(() => {});
+  try {
+    return await Promise.race([promise, failed]);
+  } finally {
+    settled = true;
+    clearTimeout(timer);
+  }
 }
 
 /** A Node server (streamux/node listen()); the child is the client, started with the port. */
