@@ -17,7 +17,13 @@ import { runPair } from "./lib/run-pair.mjs";
 import { WORKLOADS } from "./workloads/index.mjs";
 
 const argv = process.argv.slice(2);
-const plan = parseCommandLine(argv);
+let plan;
+try {
+  plan = parseCommandLine(argv);
+} catch (err) {
+  console.error(`${err.message}\nusage: see npm run bench -- --help`);
+  process.exit(2);
+}
 if (plan.help) {
   console.log("usage: npm run bench -- [--quick] [--runs N] [--only W1,...,W6,codec] [--contenders raw,http2,http2-tuned,yamux,streamux,ws,streamux-ws] [--out FILE]");
   process.exit(0);
