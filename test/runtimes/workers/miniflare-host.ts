@@ -1,3 +1,5 @@
+import { rm } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 import { bundleWorker } from "./bundle.js";
@@ -11,6 +13,7 @@ export interface WorkerHost {
   mf: Miniflare;
   /** What workerd printed so far, for failure messages. */
   output(): string;
+  /** Stops workerd and removes the bundles. */
   dispose(): Promise<void>;
 }
 
@@ -20,10 +23,11 @@ export interface WorkerHost {
  * reached with `mf.getWorker(name)`.
  */
 export async function startWorkers(entries: Array<{ name: string; entry: string }>): Promise<WorkerHost> {
-  const workers = [];
+  const workers: Array<{ name: string; modules: true; scriptPath: string; compatibilityDate: string }> = [];
   for (const { name, entry } of entries) {
     workers.push({ name, modules: true, scriptPath: await bundleWorker(entry, name), compatibilityDate: COMPATIBILITY_DATE });
   }
+  const removeBundles = () => Promise.all(workers.map((w) => rm(dirname(w.scriptPath), { recursive: true, force: true })));
   let output = "";
   const mf = new Miniflare({
     host: "127.0.0.1",
@@ -35,5 +39,13 @@ export async function startWorkers(entries: Array<{ name: string; entry: string 
     },
   });
   const url = await mf.ready;
-  return { url, mf, output: () => output, dispose: () => mf.dispose() };
+  return {
+    url,
+    mf,
+    output: () => output,
+    async dispose() {
+      await mf.dispose();
+      await removeBundles();
+    },
+  };
 }
