@@ -25,7 +25,7 @@ try {
   process.exit(2);
 }
 if (plan.help) {
-  console.log("usage: npm run bench -- [--quick] [--runs N] [--only W1,...,W6,codec] [--contenders raw,http2,http2-tuned,yamux,streamux,ws,streamux-ws] [--out FILE]");
+  console.log("usage: npm run bench -- [--quick] [--runs N] [--only W1,...,W6,codec] [--contenders raw,http2,http2-tuned,yamux,streamux,streamux-web,ws,streamux-ws] [--out FILE]");
   process.exit(0);
 }
 const outFile = plan.out ?? fileURLToPath(new URL("./results/latest.md", import.meta.url));
@@ -108,7 +108,7 @@ const header = [
 const notes = [
   "Server and client are separate Node processes on 127.0.0.1; TCP_NODELAY on every TCP socket.",
   "raw opens one TCP connection per stream; raw ws one WebSocket per stream (W1: one socket).",
-  "streamux: acceptBacklog 65536 (bursts of up to 10,000 new streams); yamux: stream limits raised above its 1,000 default (W6) and a silent logger; otherwise defaults.",
+  "streamux: driven through read()/write()/closeWrite(); streamux-web through its WHATWG readable/writable; acceptBacklog 65536 (bursts of up to 10,000 new streams); yamux: stream limits raised above its 1,000 default (W6) and a silent logger; otherwise defaults.",
   "W5 alternates idle and loaded segments on the same session (stream B open throughout, quiet while idle).",
   "W6 counts heapUsed after gc() over a baseline taken after one warm-up stream; it includes the benchmark's small per-stream reading state (one object and its read callback) on both sides.",
 ];

@@ -7,7 +7,8 @@ export const CONTENDERS = {
   http2: { group: "tcp", module: "./http2.mjs", label: "node:http2 h2c (defaults)" },
   "http2-tuned": { group: "tcp", module: "./http2.mjs", options: { tuned: true }, label: "node:http2 h2c (1 MiB/16 MiB windows)" },
   yamux: { group: "tcp", module: "./yamux.mjs", label: "@chainsafe/libp2p-yamux" },
-  streamux: { group: "tcp", module: "./streamux.mjs", label: "streamux (streamux/node)" },
+  streamux: { group: "tcp", module: "./streamux.mjs", label: "streamux (streamux/node, read()/write())" },
+  "streamux-web": { group: "tcp", module: "./streamux.mjs", options: { api: "web" }, label: "streamux (streamux/node, WHATWG readable/writable)" },
   ws: { group: "ws", module: "./ws.mjs", label: "raw ws messages" },
   "streamux-ws": { group: "ws", module: "./streamux-ws.mjs", label: "streamux (streamux/websocket)" },
 };
