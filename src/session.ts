@@ -12,6 +12,7 @@ import { streamsTransport, type DirectTransport, type DirectTransportSink, type 
 import type { MuxStream, OpenOptions, SessionCloseInfo, SessionOptions } from "./types.js";
 
 const DEFAULT_WINDOW = 256 * 1024;
+const DEFAULT_MAX_WINDOW = 4 * 1024 * 1024;
 const DEFAULT_BACKLOG = 128;
 const DEFAULT_MAX_INCOMING = 65536;
 const DEFAULT_CLOSE_TIMEOUT = 5000;
@@ -46,6 +47,7 @@ export class Session implements AsyncIterable<MuxStream> {
   readonly closed: Promise<SessionCloseInfo>;
   readonly isClient: boolean;
   readonly windowSize: number;
+  readonly maxWindowSize: number;
 
   private readonly typed: boolean;
   private readonly link: DirectTransport;
@@ -79,6 +81,10 @@ export class Session implements AsyncIterable<MuxStream> {
   private constructor(transport: Transport, options: SessionOptions = {}, isClient: boolean) {
     this.isClient = isClient;
     this.windowSize = checkSize("windowSize", options.windowSize ?? DEFAULT_WINDOW, MAX_WINDOW);
+    this.maxWindowSize = Math.max(
+      this.windowSize,
+      checkSize("maxWindowSize", options.maxWindowSize ?? Math.max(DEFAULT_MAX_WINDOW, this.windowSize), MAX_WINDOW),
+    );
     this.maxIncoming = checkSize("maxIncomingStreams", options.maxIncomingStreams ?? DEFAULT_MAX_INCOMING);
     this.acceptQueue = new AcceptQueue<Stream>(
       checkSize("acceptBacklog", options.acceptBacklog ?? DEFAULT_BACKLOG),
@@ -94,6 +100,7 @@ export class Session implements AsyncIterable<MuxStream> {
     this.scheduler = new Scheduler(this.link);
     this.host = {
       windowSize: this.windowSize,
+      maxWindowSize: this.maxWindowSize,
       scheduler: this.scheduler,
       forget: (s) => this.forget(s),
       typeReceived: (s) => this.typeReceived(s),

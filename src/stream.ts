@@ -1,13 +1,15 @@
 import { ErrorCode, MuxError } from "./errors.js";
 import { Flag, FrameType, MAX_PAYLOAD } from "./frame/constants.js";
 import type { Completion, Output } from "./frame/output.js";
-import { creditThreshold, MAX_WINDOW } from "./flow.js";
+import { creditThreshold, grownWindow, MAX_WINDOW } from "./flow.js";
 import type { Scheduler, Sender } from "./scheduler.js";
 import type { MuxStream } from "./types.js";
 
 /** What a stream needs from its session. */
 export interface StreamHost {
   readonly windowSize: number;
+  /** How far auto-tuning may grow a stream's receive window (see flow.ts). */
+  readonly maxWindowSize: number;
   readonly scheduler: Scheduler;
   /** The stream has ended in both directions (or was reset): drop it from the stream table. */
   forget(stream: Stream): void;
@@ -65,6 +67,8 @@ export class Stream implements MuxStream, Sender, Completion {
   private recvCredit: number;
   /** Bytes the application consumed that we have not yet granted back. */
   private recvUngranted = 0;
+  /** This stream's receive window: the session's windowSize, grown by auto-tuning. */
+  private recvWindow: number;
   /** Received data not yet taken by the application. */
   private recvQueue: Uint8Array[] | null = null;
   private recvHead = 0;
@@ -97,6 +101,7 @@ export class Stream implements MuxStream, Sender, Completion {
   ) {
     this.sendCredit = host.windowSize;
     this.recvCredit = host.windowSize;
+    this.recvWindow = host.windowSize;
     if (remote) this.state = SYN_SENT;
   }
 
@@ -430,8 +435,10 @@ export class Stream implements MuxStream, Sender, Completion {
   private consumed(n: number): void {
     if (this.state & (FIN_RECEIVED | FAILED)) return;
     this.recvUngranted += n;
-    if (this.recvUngranted >= creditThreshold(this.host.windowSize)) {
-      const grant = this.recvUngranted;
+    if (this.recvUngranted >= creditThreshold(this.recvWindow)) {
+      const window = grownWindow(this.recvWindow, this.host.maxWindowSize, this.queueLength() === 0);
+      const grant = this.recvUngranted + (window - this.recvWindow);
+      this.recvWindow = window;
       this.recvUngranted = 0;
       this.recvCredit += grant;
       this.host.scheduler.wndInc(this.id, grant);

@@ -3,6 +3,12 @@
 export interface SessionOptions {
   /** Per-stream receive window in bytes; default 256 KiB (muxado's). Both peers must agree. */
   windowSize?: number;
+  /**
+   * How far a stream's receive window may grow while its reader keeps up (auto-tuning: extra
+   * credit is granted, which any muxado peer accepts); default 4 MiB. Set it to windowSize to
+   * keep every window fixed, as Go does.
+   */
+  maxWindowSize?: number;
   /** Streams waiting for accept(); default 128. Beyond it a new stream gets RST AcceptQueueFull. */
   acceptBacklog?: number;
   /** Cap on streams the peer may have open at once; default 65536. Beyond it: RST StreamRefused. */
