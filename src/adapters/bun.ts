@@ -9,10 +9,12 @@
  * published `.d.ts` needs no Bun typings.
  */
 import { concat } from "../frame/decode.js";
-import { ErrorCode, MuxError } from "../errors.js";
 import { Session } from "../session.js";
 import type { DirectTransport, DirectTransportSink, Transport } from "../transport.js";
 import type { SessionOptions } from "../types.js";
+import { queuedServer, type MuxServer } from "./mux-server.js";
+
+export type { AddressLike, MuxServer } from "./mux-server.js";
 
 /** The part of Bun's `Socket` a transport needs. */
 export interface BunSocketLike {
@@ -79,24 +81,6 @@ export interface ListenOptions extends SessionOptions {
   tls?: BunListenTlsOptions;
 }
 
-export interface AddressLike {
-  address: string;
-  family: string;
-  port: number;
-}
-
-/** A listening server: one server-side Session per incoming connection. */
-export interface MuxServer extends AsyncIterable<Session> {
-  /** The next session; rejects with MuxError(SessionClosed) once the server is closed. */
-  accept(): Promise<Session>;
-  address(): AddressLike;
-  /**
-   * Stops listening and closes the sessions nobody accepted yet. Resolves once every session the
-   * server started has ended (like `net.Server.close()` in `streamux/node`): close the sessions
-   * you accepted too.
-   */
-  close(): Promise<void>;
-}
 
 interface BunListenerLike {
   readonly hostname: string;
@@ -467,20 +451,13 @@ export async function dial(options: DialOptions): Promise<Session> {
   return Session.client(fromSocket(socket), sessionOptions);
 }
 
-/** Sessions waiting for accept(); beyond this a new connection's session is closed at once. */
-const SESSION_BACKLOG = 128;
-
 /**
  * Listens on TCP (or TLS) and starts a server session on each connection; muxado's
  * Listen/ListenTLS. Resolves once the port is bound, rejects with the bind error (EADDRINUSE, …).
  */
 export async function listen(options: ListenOptions = {}): Promise<MuxServer> {
   const { host = "0.0.0.0", port = 0, tls, ...sessionOptions } = options;
-  const ready: Session[] = [];
-  const waiting: Array<{ resolve(s: Session): void; reject(err: unknown): void }> = [];
-  const live = new Set<Session>();
-  let closing: Promise<void> | undefined;
-
+  let offer!: (session: Session) => void;
   const listener = Bun.listen({
     hostname: host,
     port,
@@ -489,52 +466,18 @@ export async function listen(options: ListenOptions = {}): Promise<MuxServer> {
     socket: {
       ...socketHandlers,
       open(socket) {
-        const session = Session.server(fromSocket(socket), sessionOptions);
-        live.add(session);
-        void session.closed.then(() => live.delete(session));
-        const waiter = waiting.shift();
-        if (waiter) waiter.resolve(session);
-        else if (!closing && ready.length < SESSION_BACKLOG) ready.push(session);
-        else void session.close();
+        offer(Session.server(fromSocket(socket), sessionOptions));
       },
     },
   });
-
-  const server: MuxServer = {
-    accept() {
-      const session = ready.shift();
-      if (session) return Promise.resolve(session);
-      if (closing) return Promise.reject(serverClosed());
-      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-    },
+  const queued = queuedServer({
     address() {
       const address = listener.hostname;
       return { address, family: address.includes(":") ? "IPv6" : "IPv4", port: listener.port };
     },
-    close() {
-      if (!closing) {
-        // Stop accepting; connections already taken stay up until their sessions end.
-        listener.stop(false);
-        for (const session of ready.splice(0)) void session.close();
-        for (const waiter of waiting.splice(0)) waiter.reject(serverClosed());
-        closing = Promise.all([...live].map((s) => s.closed)).then(() => {});
-      }
-      return closing;
-    },
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        try {
-          yield await server.accept();
-        } catch (err) {
-          if (closing) return;
-          throw err;
-        }
-      }
-    },
-  };
-  return server;
-}
-
-function serverClosed(): MuxError {
-  return new MuxError(ErrorCode.SessionClosed, "server closed");
+    // Stop accepting; connections already taken stay up until their sessions end.
+    stop: () => listener.stop(false),
+  });
+  offer = queued.offer;
+  return queued.server;
 }

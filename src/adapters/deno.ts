@@ -4,10 +4,12 @@
  * Declares the few Deno shapes it touches ("…Like" types and a local `Deno` declaration), so the
  * published `.d.ts` needs no Deno typings.
  */
-import { ErrorCode, MuxError } from "../errors.js";
 import { Session } from "../session.js";
 import type { Transport } from "../transport.js";
 import type { SessionOptions } from "../types.js";
+import { serverClosed, serverOf, type MuxServer } from "./mux-server.js";
+
+export type { AddressLike, MuxServer } from "./mux-server.js";
 
 /** The part of `Deno.Conn` / `Deno.TlsConn` a transport needs. */
 export interface DenoConnLike {
@@ -68,23 +70,6 @@ export interface ListenOptions extends SessionOptions {
   tls?: DenoListenTlsOptions;
 }
 
-export interface AddressLike {
-  address: string;
-  family: string;
-  port: number;
-}
-
-/** A listening server: one server-side Session per incoming connection. */
-export interface MuxServer extends AsyncIterable<Session> {
-  /** The next session; rejects with MuxError(SessionClosed) once the server is closed. */
-  accept(): Promise<Session>;
-  address(): AddressLike;
-  /**
-   * Stops listening. Resolves once every session the server handed out has ended (like
-   * `net.Server.close()` in `streamux/node`): close the sessions you accepted too.
-   */
-  close(): Promise<void>;
-}
 
 // The Deno namespace as far as dial() and listen() use it; looked up at call time, so importing this
 // module never fails outside Deno.
@@ -289,10 +274,12 @@ export async function listen(options: ListenOptions = {}): Promise<MuxServer> {
   return muxServer(listener, sessionOptions);
 }
 
+/**
+ * Deno's listener is pulled: each accept() takes the next connection the kernel holds, so nothing
+ * waits on our side and there is no backlog of sessions to close.
+ */
 function muxServer(listener: DenoListenerLike, sessionOptions: SessionOptions): MuxServer {
-  const live = new Set<Session>();
   let closed = false;
-  let closing: Promise<void> | undefined;
   // Deno takes one accept() at a time: concurrent callers queue up behind each other.
   let previous: Promise<unknown> = Promise.resolve();
 
@@ -310,13 +297,10 @@ function muxServer(listener: DenoListenerLike, sessionOptions: SessionOptions): 
       conn.close();
       throw serverClosed();
     }
-    const session = Session.server(fromConn(conn), sessionOptions);
-    live.add(session);
-    void session.closed.then(() => live.delete(session));
-    return session;
+    return Session.server(fromConn(conn), sessionOptions);
   };
 
-  const server: MuxServer = {
+  return serverOf({
     accept() {
       const next = previous.then(acceptOne, acceptOne);
       previous = next.catch(() => {});
@@ -327,31 +311,15 @@ function muxServer(listener: DenoListenerLike, sessionOptions: SessionOptions): 
       return { address: hostname, family: hostname.includes(":") ? "IPv6" : "IPv4", port };
     },
     close() {
-      if (!closing) {
+      if (!closed) {
         closed = true;
         try {
           listener.close();
         } catch {
           // Already closed.
         }
-        closing = Promise.all([...live].map((s) => s.closed)).then(() => {});
       }
-      return closing;
+      return Promise.resolve();
     },
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        try {
-          yield await server.accept();
-        } catch (err) {
-          if (closed) return;
-          throw err;
-        }
-      }
-    },
-  };
-  return server;
-}
-
-function serverClosed(): MuxError {
-  return new MuxError(ErrorCode.SessionClosed, "server closed");
+  });
 }

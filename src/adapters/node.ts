@@ -16,6 +16,9 @@ import { Session } from "../session.js";
 import { ErrorCode, MuxError } from "../errors.js";
 import type { DirectTransport, DirectTransportSink, Transport } from "../transport.js";
 import type { MuxStream, SessionOptions } from "../types.js";
+import { queuedServer, type AddressLike, type MuxServer } from "./mux-server.js";
+
+export type { AddressLike, MuxServer } from "./mux-server.js";
 
 /** Node's listener signature, `(...args: any[]) => void`, so its emitters fit. */
 type Listener = (...args: any[]) => void;
@@ -66,12 +69,6 @@ export interface TlsServerOptionsLike {
   minVersion?: string;
 }
 
-/** Where a server listens (the shape of `net.AddressInfo`). */
-export interface AddressLike {
-  address: string;
-  family: string;
-  port: number;
-}
 
 const noop = () => {};
 
@@ -295,21 +292,6 @@ export interface ListenOptions extends SessionOptions {
   tls?: TlsServerOptionsLike;
 }
 
-/** A listening server: one server-side Session per incoming connection. */
-export interface MuxServer extends AsyncIterable<Session> {
-  /** The next session; rejects with MuxError(SessionClosed) once the server is closed. */
-  accept(): Promise<Session>;
-  address(): AddressLike;
-  /**
-   * Stops listening and closes the sessions nobody accepted yet; resolves when those have ended.
-   * Sessions already accepted carry on (as with muxado's Listener.Close): close them yourself.
-   */
-  close(): Promise<void>;
-}
-
-/** Sessions waiting for accept(); beyond this a new connection is closed at once. */
-const SESSION_BACKLOG = 128;
-
 /**
  * Listens on TCP (or TLS) and starts a server session on each connection; muxado's
  * Listen/ListenTLS. Resolves once the port is bound (so `address()` is known), rejects with the
@@ -318,34 +300,14 @@ const SESSION_BACKLOG = 128;
  */
 export function listen(options: ListenOptions = {}): Promise<MuxServer> {
   const { host, port = 0, tls: tlsOptions, ...sessionOptions } = options;
-  const queue = new SessionQueue();
-  const onSocket = (socket: net.Socket) => queue.push(Session.server(fromSocket(socket), sessionOptions));
+  const onSocket = (socket: net.Socket) => offer(Session.server(fromSocket(socket), sessionOptions));
   const server = tlsOptions
     ? tls.createServer({ ...(tlsOptions as tls.TlsOptions), allowHalfOpen: true }, onSocket)
     : net.createServer({ allowHalfOpen: true }, onSocket);
-  let closing: Promise<void> | undefined;
-
-  const muxServer: MuxServer = {
-    accept: () => queue.next(),
+  const { server: muxServer, offer } = queuedServer({
     address: () => server.address() as AddressLike,
-    close() {
-      if (!closing) {
-        server.close();
-        closing = Promise.all(queue.close().map((session) => session.close())).then(noop);
-      }
-      return closing;
-    },
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        try {
-          yield await queue.next();
-        } catch (err) {
-          if (queue.closed) return;
-          throw err;
-        }
-      }
-    },
-  };
+    stop: () => server.close(),
+  });
 
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -356,38 +318,6 @@ export function listen(options: ListenOptions = {}): Promise<MuxServer> {
       resolve(muxServer);
     });
   });
-}
-
-/** Sessions handed from the server to accept(), bounded by SESSION_BACKLOG. */
-class SessionQueue {
-  closed = false;
-  readonly #ready: Session[] = [];
-  readonly #waiting: Array<{ resolve(s: Session): void; reject(err: unknown): void }> = [];
-
-  push(session: Session) {
-    const waiter = this.#waiting.shift();
-    if (waiter) waiter.resolve(session);
-    else if (!this.closed && this.#ready.length < SESSION_BACKLOG) this.#ready.push(session);
-    else void session.close();
-  }
-
-  next(): Promise<Session> {
-    const session = this.#ready.shift();
-    if (session) return Promise.resolve(session);
-    if (this.closed) return Promise.reject(serverClosed());
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
-  }
-
-  /** Fails the waiting accept()s; returns the sessions nobody accepted, for the caller to close. */
-  close(): Session[] {
-    this.closed = true;
-    for (const waiter of this.#waiting.splice(0)) waiter.reject(serverClosed());
-    return this.#ready.splice(0);
-  }
-}
-
-function serverClosed() {
-  return new MuxError(ErrorCode.SessionClosed, "server closed");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -210,6 +210,17 @@ for (const useTls of [false, true]) {
   });
 }
 
+test("listen(): close() stops listening and resolves while an accepted session carries on", async () => {
+  const server = await listen({ host: "127.0.0.1", port: 0 });
+  const serving = server.accept().then(serveEcho);
+  const client = await dial({ host: "127.0.0.1", port: server.address().port });
+  expect(await echoOnce(client, "before close()")).toBe("before close()");
+  await server.close(); // as muxado's Listener.Close: accepted sessions are the application's
+  expect(await echoOnce(client, "after close()")).toBe("after close()");
+  await client.close();
+  await serving;
+});
+
 test("listen(): close() ends the iteration and accept() then rejects with SessionClosed", async () => {
   const server = await listen({ host: "127.0.0.1", port: 0 });
   const iterating = (async () => {

@@ -117,6 +117,17 @@ for (const useTls of [false, true]) {
   });
 }
 
+Deno.test("listen(): close() stops listening and resolves while an accepted session carries on", async () => {
+  const server = await listen({ host: "127.0.0.1", port: 0 });
+  const serving = server.accept().then(serveEcho);
+  const client = await dial({ host: "127.0.0.1", port: server.address().port });
+  assertEquals(await echoOnce(client, "before close()"), "before close()", "echo before close()");
+  await server.close(); // as muxado's Listener.Close: accepted sessions are the application's
+  assertEquals(await echoOnce(client, "after close()"), "after close()", "echo after close()");
+  await client.close();
+  await serving;
+});
+
 Deno.test("listen(): close() ends the iteration and accept() then rejects with SessionClosed", async () => {
   const server = await listen({ host: "127.0.0.1", port: 0 });
   const iterating = (async () => {

@@ -1,0 +1,101 @@
+import { ErrorCode, MuxError } from "../errors.js";
+import type { Session } from "../session.js";
+
+/**
+ * The server that `listen()` resolves to in every runtime adapter (node, deno, bun), so the three
+ * behave alike: muxado's Listener, one server-side Session per connection.
+ */
+
+/** Where a server listens (the shape of `net.AddressInfo`). */
+export interface AddressLike {
+  address: string;
+  family: string;
+  port: number;
+}
+
+/** A listening server: one server-side Session per incoming connection. */
+export interface MuxServer extends AsyncIterable<Session> {
+  /** The next session; rejects with MuxError(SessionClosed) once the server is closed. */
+  accept(): Promise<Session>;
+  address(): AddressLike;
+  /**
+   * Stops listening, fails waiting accept() calls and closes the sessions nobody accepted yet;
+   * resolves when those have ended. Sessions already accepted carry on (as with muxado's
+   * Listener.Close): close them yourself.
+   */
+  close(): Promise<void>;
+}
+
+/** Sessions waiting for accept(); beyond this a new connection's session is closed at once. */
+export const SESSION_BACKLOG = 128;
+
+/** What a runtime's listener gives the server. */
+export interface ListenerHooks {
+  address(): AddressLike;
+  /** Stops accepting connections. */
+  stop(): void;
+}
+
+/**
+ * A MuxServer fed by a listener that pushes connections (Node's and Bun's): `offer` each new
+ * session; what nobody accepts waits, up to SESSION_BACKLOG.
+ */
+export function queuedServer(hooks: ListenerHooks): { server: MuxServer; offer(session: Session): void } {
+  const ready: Session[] = [];
+  const waiting: Array<{ resolve(s: Session): void; reject(err: unknown): void }> = [];
+  let closing: Promise<void> | undefined;
+
+  const offer = (session: Session) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter.resolve(session);
+    else if (!closing && ready.length < SESSION_BACKLOG) ready.push(session);
+    else void session.close();
+  };
+
+  const server = serverOf({
+    address: hooks.address,
+    accept() {
+      const session = ready.shift();
+      if (session) return Promise.resolve(session);
+      if (closing) return Promise.reject(serverClosed());
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+    close() {
+      closing ??= (() => {
+        hooks.stop();
+        for (const waiter of waiting.splice(0)) waiter.reject(serverClosed());
+        return Promise.all(ready.splice(0).map((s) => s.close())).then(() => {});
+      })();
+      return closing;
+    },
+  });
+  return { server, offer };
+}
+
+/** Completes a server from its accept/close/address: async iteration ends once it is closed. */
+export function serverOf(parts: Pick<MuxServer, "accept" | "address" | "close">): MuxServer {
+  let closed = false;
+  const server: MuxServer = {
+    accept: () => parts.accept(),
+    address: () => parts.address(),
+    close() {
+      closed = true;
+      return parts.close();
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        try {
+          yield await server.accept();
+        } catch (err) {
+          if (closed) return;
+          throw err;
+        }
+      }
+    },
+  };
+  return server;
+}
+
+export function serverClosed(): MuxError {
+  return new MuxError(ErrorCode.SessionClosed, "server closed");
+}
