@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode, MuxError } from "../../src/errors.js";
 import { decodeFrames, encodeFrame, FrameDecoder, type Frame, type FrameHandler } from "../../src/frame/index.js";
 import { framesVectors, fromHex } from "../support/vectors.js";
+import { concat } from "../../src/frame/decode.js";
 
 const vectors = framesVectors();
 
@@ -55,15 +56,6 @@ function feed(chunks: Uint8Array[]): { rec: Recorder; decoder: FrameDecoder } {
   return { rec, decoder };
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** A small deterministic PRNG (mulberry32), so random chunkings are reproducible. */
 function rng(seed: number): () => number {

@@ -6,16 +6,8 @@ import { describe, expect, it } from "vitest";
 import { decodeFrames, encodeFrame, Flag, FrameType, type Frame } from "../../src/frame/index.js";
 import { Output } from "../../src/frame/output.js";
 import { framesVectors, fromHex, toHex } from "../support/vectors.js";
+import { concat } from "../../src/frame/decode.js";
 
-function joined(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function dataFrame(out: Output, streamId: number, flags: number, data: Uint8Array): void {
   out.header(data.length, FrameType.DATA, flags, streamId);
@@ -42,7 +34,7 @@ describe("Output", () => {
     const parts = out.take();
     expect(parts).toHaveLength(1);
     expect(parts[0]!.length).toBe(total);
-    expect(toHex(parts[0]!)).toBe(toHex(joined(expected.map(encodeFrame))));
+    expect(toHex(parts[0]!)).toBe(toHex(concat(expected.map(encodeFrame))));
     expect(out.bytes).toBe(0);
   });
 
@@ -55,7 +47,7 @@ describe("Output", () => {
       else if (v.kind === "RST") out.u32Frame(FrameType.RST, f.stream_id, f.error_code!);
       else if (v.kind === "WNDINC") out.u32Frame(FrameType.WNDINC, f.stream_id, f.increment!);
       else dataFrame(out, f.stream_id, f.flags, fromHex(f.data_hex!));
-      expect(toHex(joined(out.take())), v.name).toBe(v.hex);
+      expect(toHex(concat(out.take())), v.name).toBe(v.hex);
     }
   });
 
@@ -71,9 +63,9 @@ describe("Output", () => {
     expect(parts[1]).toBe(big);
     expect(parts[0]!.length).toBe(12 + 8);
     // Compared as bytes: deep equality over 100 kB arrays is slow.
-    expect(toHex(joined(parts))).toBe(
+    expect(toHex(concat(parts))).toBe(
       toHex(
-        joined([
+        concat([
           encodeFrame({ type: "WNDINC", streamId: 3, increment: 5 }),
           encodeFrame({ type: "DATA", streamId: 5, flags: 0, data: big }),
           encodeFrame({ type: "WNDINC", streamId: 7, increment: 9 }),
@@ -98,7 +90,7 @@ describe("Output", () => {
     const small = text("hello");
     dataFrame(out, 3, 0, small);
     small.fill(0);
-    expect(decodeFrames(joined(out.take()))).toEqual([{ type: "DATA", streamId: 3, flags: 0, data: text("hello") }]);
+    expect(decodeFrames(concat(out.take()))).toEqual([{ type: "DATA", streamId: 3, flags: 0, data: text("hello") }]);
   });
 
   it("never overwrites bytes it has handed out, across flushes and new slabs", () => {
@@ -146,7 +138,7 @@ describe("Output", () => {
     for (let i = 0; i < small; i++) out.u32Frame(FrameType.WNDINC, 3, 1);
     dataFrame(out, 5, 0, new Uint8Array(2000).fill(7));
     const parts = out.take();
-    const frames = decodeFrames(joined(parts));
+    const frames = decodeFrames(concat(parts));
     expect(frames.at(-1)).toEqual({ type: "DATA", streamId: 5, flags: 0, data: new Uint8Array(2000).fill(7) });
     expect(frames).toHaveLength(small + 1);
     expect(parts.length).toBeGreaterThanOrEqual(2);

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MuxError } from "../../src/errors.js";
 import { encodeFrame, FrameDecoder, type Frame } from "../../src/frame/index.js";
+import { concat } from "../../src/frame/decode.js";
 
 type Outcome = { frames: Frame[]; end: "ok" | "truncated" | { code: number; message: string } };
 
@@ -136,15 +137,7 @@ const anyFrame: fc.Arbitrary<Uint8Array> = fc
   .map((f) => raw(Math.max(0, f.p.length + f.lengthDelta), f.type, f.flags, f.id, f.p));
 
 const sequence = (frame: fc.Arbitrary<Uint8Array>) =>
-  fc.array(frame, { maxLength: 30 }).map((parts) => {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  });
+  fc.array(frame, { maxLength: 30 }).map(concat);
 
 const cuts = fc.array(fc.nat(), { maxLength: 12 });
 

@@ -1,5 +1,7 @@
 /** Small helpers for the application steps of the transcript replays. */
 
+import { concat } from "../../src/frame/decode.js";
+
 export const text = (s: string) => new TextEncoder().encode(s);
 export const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -13,13 +15,7 @@ export async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uin
     parts.push(value.slice());
   }
   reader.releaseLock();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** Reads exactly `n` bytes (however they are chunked) and keeps the stream open. */
