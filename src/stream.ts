@@ -76,8 +76,6 @@ export class Stream implements MuxStream, Sender, Completion {
   /** A read is waiting for data: the readable's pull, or a direct read(). */
   private readWaiting = false;
   private directRead: { resolve: (chunk: Uint8Array | null) => void; reject: (err: unknown) => void } | null = null;
-  /** The last direct write(): the next one waits for it, so concurrent writes keep their order. */
-  private writeTail: Promise<void> | null = null;
   private writeController: WritableStreamDefaultController | null = null;
   private _readable: ReadableStream<Uint8Array> | null = null;
   private _writable: WritableStream<Uint8Array> | null = null;
@@ -85,8 +83,13 @@ export class Stream implements MuxStream, Sender, Completion {
   private sending: Uint8Array | null = null;
   private sendOffset = 0;
   private sendDone: Deferred | null = null;
-  /** A chunk fully framed, waiting for the transport to take its bytes (see Completion). */
-  private sentDone: Deferred | null = null;
+  /** Chunks written after it (direct writes may be many at once), in order. */
+  private sendQueue: { chunk: Uint8Array; done: Deferred }[] | null = null;
+  /**
+   * Chunks fully framed, waiting for the transport to take their bytes, oldest first: the
+   * transport completes writes in order (see Completion).
+   */
+  private inFlight: Deferred[] | null = null;
   private finDone: Deferred | null = null;
   private closedDeferred: Deferred | null = null;
   private error: MuxError | null = null;
@@ -191,22 +194,21 @@ export class Stream implements MuxStream, Sender, Completion {
     });
   }
 
+  /**
+   * Concurrent writes queue up in order; several chunks waiting lets one flush frame them all
+   * (one transport write), which is what keeps a single stream's throughput near the socket's.
+   */
   write(chunk: Uint8Array): Promise<void> {
     if (this._writable) return Promise.reject(new TypeError("this stream is being written through `writable`"));
-    const tail = this.writeTail;
-    const p = tail === null ? this.sinkWrite(chunk) : tail.then(() => this.sinkWrite(chunk));
-    this.writeTail = p;
-    const settle = () => {
-      if (this.writeTail === p) this.writeTail = null;
-    };
-    p.then(settle, settle);
-    return p;
+    if (this.state & FIN_QUEUED && !(this.state & FAILED)) {
+      return Promise.reject(new TypeError("write() after closeWrite()"));
+    }
+    return this.sinkWrite(chunk);
   }
 
   closeWrite(): Promise<void> {
     if (this._writable) return Promise.reject(new TypeError("this stream is being written through `writable`"));
-    const tail = this.writeTail;
-    return tail === null ? this.finish() : tail.then(() => this.finish());
+    return this.finish();
   }
 
   // ---- the write side ---------------------------------------------------------------------
@@ -218,11 +220,16 @@ export class Stream implements MuxStream, Sender, Completion {
       chunk = new Uint8Array((chunk as ArrayBufferView).buffer, (chunk as ArrayBufferView).byteOffset, (chunk as ArrayBufferView).byteLength);
     }
     if (chunk.length === 0) return Promise.resolve();
-    this.sending = chunk;
-    this.sendOffset = 0;
-    this.sendDone = deferred();
+    const done = deferred();
+    if (this.sending === null) {
+      this.sending = chunk;
+      this.sendOffset = 0;
+      this.sendDone = done;
+    } else {
+      (this.sendQueue ??= []).push({ chunk, done });
+    }
     this.host.scheduler.enqueue(this);
-    return this.sendDone.promise;
+    return done.promise;
   }
 
   /** Half-close: the FIN goes out after what is being written. */
@@ -268,25 +275,23 @@ export class Stream implements MuxStream, Sender, Completion {
       this.sendCredit -= 4;
       return 4;
     }
-    const chunk = this.sending;
-    if (chunk !== null && this.sendCredit > 0) {
-      const start = this.sendOffset;
-      const n = Math.min(chunk.length - start, this.sendCredit, quantum, MAX_PAYLOAD);
-      this.sendOffset = start + n;
-      this.sendCredit -= n;
-      out.header(n, FrameType.DATA, flags, this.id);
-      out.payload(start === 0 && n === chunk.length ? chunk : chunk.subarray(start, start + n));
-      if (this.sendOffset === chunk.length) {
-        // The frames may hold views of the application's chunk: its write resolves when the
-        // transport has taken them, so the application may then reuse the buffer.
-        this.sending = null;
-        this.sentDone = this.sendDone;
-        this.sendDone = null;
-        out.completions.push(this);
+    if (this.sending !== null) {
+      // One frame per chunk (or piece of one), as many chunks as the quantum and credit allow.
+      let sent = 0;
+      for (let chunk = this.sending; chunk !== null && this.sendCredit > 0 && sent < quantum; chunk = this.sending) {
+        const start = this.sendOffset;
+        const n = Math.min(chunk.length - start, this.sendCredit, quantum - sent, MAX_PAYLOAD);
+        this.sendOffset = start + n;
+        this.sendCredit -= n;
+        sent += n;
+        out.header(n, FrameType.DATA, flags, this.id);
+        flags = 0;
+        out.payload(start === 0 && n === chunk.length ? chunk : chunk.subarray(start, start + n));
+        if (this.sendOffset === chunk.length) this.nextChunk(out);
       }
-      return n;
+      return sent;
     }
-    if (this.state & FIN_QUEUED && chunk === null) {
+    if (this.state & FIN_QUEUED) {
       // Never SYN and FIN in one frame: a Go peer that gets SYN+FIN can never answer on the stream.
       if (flags & Flag.SYN) out.header(0, FrameType.DATA, Flag.SYN, this.id);
       out.header(0, FrameType.DATA, Flag.FIN, this.id);
@@ -298,10 +303,21 @@ export class Stream implements MuxStream, Sender, Completion {
     return 0;
   }
 
+  /**
+   * The current chunk is framed. The frames may hold views of the application's bytes: its write
+   * resolves when the transport has taken them, so the application may then reuse the buffer.
+   */
+  private nextChunk(out: Output): void {
+    (this.inFlight ??= []).push(this.sendDone!);
+    out.completions.push(this);
+    const next = this.sendQueue?.shift();
+    this.sending = next ? next.chunk : null;
+    this.sendDone = next ? next.done : null;
+    this.sendOffset = 0;
+  }
+
   written(): void {
-    const done = this.sentDone;
-    this.sentDone = null;
-    done?.resolve();
+    this.inFlight?.shift()?.resolve();
   }
 
   /** The peer granted credit. */
@@ -510,8 +526,10 @@ export class Stream implements MuxStream, Sender, Completion {
     this.sending = null;
     this.sendDone?.reject(err);
     this.sendDone = null;
-    this.sentDone?.reject(err);
-    this.sentDone = null;
+    for (const w of this.sendQueue ?? []) w.done.reject(err);
+    this.sendQueue = null;
+    for (const d of this.inFlight ?? []) d.reject(err);
+    this.inFlight = null;
     this.finDone?.reject(err);
     this.finDone = null;
     this.writeController?.error(err);

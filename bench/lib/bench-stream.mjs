@@ -127,8 +127,8 @@ export function muxStream(s) {
   return new MuxBenchStream(s);
 }
 
-/** Writes in flight before write() asks the caller to wait: one being sent, one ready behind it. */
-const MUX_WRITES_IN_FLIGHT = 2;
+/** Writes in flight before write() asks the caller to wait (256 KiB of 64 KiB writes, less than a loopback socket buffers in the kernel). */
+const MUX_WRITES_IN_FLIGHT = 4;
 
 class MuxBenchStream {
   constructor(s) {
