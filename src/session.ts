@@ -60,13 +60,13 @@ export class Session implements AsyncIterable<MuxStream> {
   private readonly closeTimeout: number;
   /** Peer-opened streams in the table, and those of them still waiting for their type bytes. */
   private incomingCount = 0;
+  private typePending = 0;
   /**
    * Streams that found the accept queue full, waiting one macrotask for the application to make
    * room (see offerToAccept); at most one backlog's worth.
    */
   private overflow: Stream[] = [];
   private overflowTimer: ReturnType<typeof setTimeout> | null = null;
-  private typePending = 0;
   private nextId: number;
   /** The most recent SYN received: a GOAWAY's last-stream-id (Go: 1 on a server, 0 on a client, before any). */
   private lastRemoteSyn: number;

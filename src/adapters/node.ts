@@ -362,12 +362,14 @@ export interface ToDuplexOptions {
   allowHalfOpen?: boolean;
 }
 
+/**
+ * Reads and writes through the stream's direct I/O (read(), write(), closeWrite()): a Node stream
+ * on top of WHATWG streams would pay for both, and http opens a stream per request.
+ */
 class MuxDuplex extends Duplex {
   /** Idle timeout in ms (0 = none), like `net.Socket#timeout`. */
   timeout = 0;
   readonly #stream: MuxStream;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   #reading = false;
   #readEnded = false;
   #writeEnded = false;
@@ -376,22 +378,20 @@ class MuxDuplex extends Duplex {
   constructor(stream: MuxStream, allowHalfOpen: boolean) {
     super({ allowHalfOpen });
     this.#stream = stream;
-    this.#reader = stream.readable.getReader();
-    this.#writer = stream.writable.getWriter();
   }
 
   override _read(): void {
     if (this.#reading) return;
     this.#reading = true;
-    this.#reader.read().then(
-      ({ value, done }) => {
+    this.#stream.read().then(
+      (chunk) => {
         this.#reading = false;
         this.#touch();
-        if (done) {
+        if (chunk === null) {
           this.#readEnded = true;
           this.push(null);
         } else {
-          this.push(value);
+          this.push(chunk);
         }
       },
       (err: Error) => this.destroy(err),
@@ -400,22 +400,22 @@ class MuxDuplex extends Duplex {
 
   override _write(chunk: Uint8Array, _encoding: string, callback: (err?: Error | null) => void): void {
     this.#touch();
-    this.#writer.write(chunk).then(() => callback(), callback);
+    this.#stream.write(chunk).then(() => callback(), callback);
   }
 
   override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (err?: Error | null) => void): void {
     this.#touch();
-    // Queue them all at once; a failure fails the last write too, so awaiting it is enough.
+    // Queued at once, they leave together; a failure fails the last write too, so awaiting it is enough.
     let last: Promise<void> = Promise.resolve();
     for (const { chunk } of chunks) {
       last.catch(noop);
-      last = this.#writer.write(chunk);
+      last = this.#stream.write(chunk);
     }
     last.then(() => callback(), callback);
   }
 
   override _final(callback: (err?: Error | null) => void): void {
-    this.#writer.close().then(() => {
+    this.#stream.closeWrite().then(() => {
       this.#writeEnded = true;
       callback();
     }, callback);
@@ -427,9 +427,6 @@ class MuxDuplex extends Duplex {
       if (err) this.#stream.reset();
       else this.#stream.close().catch(noop);
     }
-    // Release rather than cancel/abort: those would reset a stream we just closed cleanly.
-    ignoreErrors(() => this.#reader.releaseLock());
-    ignoreErrors(() => this.#writer.releaseLock());
     callback(err);
   }
 
