@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/index.js";
-import { MATRIX_LOAD, nodeClient, peerArgs } from "../runtimes/matrix.js";
+import { nodeClient, peerArgs, expectFullEcho } from "../runtimes/matrix.js";
 import { RuntimeProcess, denoArgs, denoBin, denoEnv, requireBuild } from "../runtimes/runner.js";
 
 describe("matrix: Deno server, Node client, over TCP", () => {
@@ -11,10 +11,7 @@ describe("matrix: Deno server, Node client, over TCP", () => {
       env: denoEnv(),
     });
     const outcome = await nodeClient(child);
-    const bytes = MATRIX_LOAD.streams * MATRIX_LOAD.bytes;
-    expect(outcome.exit.code).toBe(0);
-    expect(outcome.node.load.bytesEachWay).toBe(bytes);
-    expect(outcome.peer.load.bytesEachWay).toBe(bytes);
+    expectFullEcho(outcome);
     // The Node client closed: the Deno server saw its GOAWAY(NoError).
     expect(outcome.node.closed.code).toBe(ErrorCode.SessionClosed);
     expect(outcome.peer.closed.remoteCode).toBe(ErrorCode.NoError);

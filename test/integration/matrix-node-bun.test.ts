@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/index.js";
-import { MATRIX_LOAD, nodeServer, peerArgs } from "../runtimes/matrix.js";
+import { nodeServer, peerArgs, expectFullEcho } from "../runtimes/matrix.js";
 import { RuntimeProcess, bunBin, requireBuild } from "../runtimes/runner.js";
 
 describe("matrix: Node server, Bun client, over TCP", () => {
@@ -10,10 +10,7 @@ describe("matrix: Node server, Bun client, over TCP", () => {
       async (port) =>
         new RuntimeProcess(bunBin, ["test/runtimes/bun/echo-peer.ts", ...peerArgs("client", port)], { timeoutMs: 60_000 }),
     );
-    const bytes = MATRIX_LOAD.streams * MATRIX_LOAD.bytes;
-    expect(outcome.exit.code).toBe(0);
-    expect(outcome.node.load.bytesEachWay).toBe(bytes);
-    expect(outcome.peer.load.bytesEachWay).toBe(bytes);
+    expectFullEcho(outcome);
     // The Bun client closed: it reports its own close, the Node server saw its GOAWAY(NoError).
     expect(outcome.peer.closed.code).toBe(ErrorCode.SessionClosed);
     expect(outcome.node.closed.remote?.code).toBe(ErrorCode.NoError);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/index.js";
-import { MATRIX_LOAD, nodeServer, peerArgs } from "../runtimes/matrix.js";
+import { nodeServer, peerArgs, expectFullEcho } from "../runtimes/matrix.js";
 import { RuntimeProcess, denoArgs, denoBin, denoEnv, requireBuild } from "../runtimes/runner.js";
 
 describe("matrix: Node server, Deno client, over TCP", () => {
@@ -13,10 +13,7 @@ describe("matrix: Node server, Deno client, over TCP", () => {
           env: denoEnv(),
         }),
     );
-    const bytes = MATRIX_LOAD.streams * MATRIX_LOAD.bytes;
-    expect(outcome.exit.code).toBe(0);
-    expect(outcome.node.load.bytesEachWay).toBe(bytes);
-    expect(outcome.peer.load.bytesEachWay).toBe(bytes);
+    expectFullEcho(outcome);
     // The Deno client closed: it reports its own close, the Node server saw its GOAWAY(NoError).
     expect(outcome.peer.closed.code).toBe(ErrorCode.SessionClosed);
     expect(outcome.node.closed.remote?.code).toBe(ErrorCode.NoError);

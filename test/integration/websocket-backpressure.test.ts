@@ -5,25 +5,16 @@
  * WHATWG surface a browser has (polled bufferedAmount).
  */
 import { createHash, randomFillSync } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { fromWebSocket, type WebSocketLike } from "../../src/adapters/websocket.js";
 import { Session } from "../../src/index.js";
-import { plainWebSocket, RecordingSink, wsPair, type WsPair } from "../support/ws-pair.js";
+import { plainWebSocket, RecordingSink, disposedAfterEach, type WsPair } from "../support/ws-pair.js";
 
 const HIGH = 256 * 1024;
 const LOW = 64 * 1024;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((c) => c()));
-});
-
-async function pair(): Promise<WsPair> {
-  const p = await wsPair();
-  cleanups.push(p.dispose);
-  return p;
-}
+const { pair } = disposedAfterEach();
 
 interface SendSpy {
   /** The largest bufferedAmount seen right after a send. */

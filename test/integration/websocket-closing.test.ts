@@ -2,22 +2,13 @@
  * How a WebSocket's end becomes a session's end and back: any close code or an error ends the
  * session with PeerEOF; closing the session closes the socket with 1000; ending is bounded.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { fromWebSocket } from "../../src/adapters/websocket.js";
 import { ErrorCode, MuxError, Session } from "../../src/index.js";
-import { closedWith, connectWs, plainWebSocket, RecordingSink, wsPair, type WsPair } from "../support/ws-pair.js";
+import { closedWith, connectWs, plainWebSocket, RecordingSink, disposedAfterEach, type WsPair } from "../support/ws-pair.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((c) => c()));
-});
-
-async function pair(): Promise<WsPair> {
-  const p = await wsPair();
-  cleanups.push(p.dispose);
-  return p;
-}
+const { pair, cleanups } = disposedAfterEach();
 
 /** Makes the peer's receiver fail: a frame with reserved opcode 0xF is invalid for `ws` and browsers. */
 function sendInvalidFrame(from: WebSocket): void {

@@ -2,24 +2,15 @@
  * streamux/websocket without a session: how messages become transport bytes and back, over a real
  * `ws` connection on loopback — for `ws` sockets and for the plain WHATWG surface a browser has.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { fromWebSocket, type WebSocketLike } from "../../src/adapters/websocket.js";
 import { ErrorCode, MuxError } from "../../src/errors.js";
 import { encodeFrame } from "../../src/frame/index.js";
 import { Session } from "../../src/index.js";
-import { connectWs, plainWebSocket, RecordingSink, wsPair, type WsPair } from "../support/ws-pair.js";
+import { connectWs, plainWebSocket, RecordingSink, disposedAfterEach, type WsPair } from "../support/ws-pair.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((c) => c()));
-});
-
-async function pair(): Promise<WsPair> {
-  const p = await wsPair();
-  cleanups.push(p.dispose);
-  return p;
-}
+const { pair, cleanups } = disposedAfterEach();
 
 /** The next `n` messages the raw socket receives, as bytes. */
 function nextMessages(socket: WebSocket, n: number): Promise<Uint8Array[]> {

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { Session, SessionCloseInfo } from "../../src/index.js";
 import { dial, listen } from "../../src/adapters/node.js";
 import { echoBothWays, type LoadOptions, type LoadResult } from "./echo-load.js";
@@ -90,4 +91,12 @@ export async function nodeClient(child: RuntimeProcess): Promise<MatrixOutcome> 
     child.kill();
     await session?.close();
   }
+}
+
+/** Both ends echoed every stream in full, and the runtime's process exited cleanly. */
+export function expectFullEcho(outcome: MatrixOutcome): void {
+  const bytes = MATRIX_LOAD.streams * MATRIX_LOAD.bytes;
+  expect(outcome.exit.code).toBe(0);
+  expect(outcome.node.load.bytesEachWay).toBe(bytes);
+  expect(outcome.peer.load.bytesEachWay).toBe(bytes);
 }

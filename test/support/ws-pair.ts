@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { afterEach } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import type { WebSocketLike } from "../../src/adapters/websocket.js";
 import type { DirectTransportSink } from "../../src/transport.js";
@@ -181,4 +182,23 @@ export class RecordingSink implements DirectTransportSink {
     }
     return out;
   }
+}
+
+/**
+ * For a test file: `pair()` makes a wsPair(), and everything in `cleanups` (those pairs, and what
+ * the tests add) is disposed after each test.
+ */
+export function disposedAfterEach(): { pair(): Promise<WsPair>; cleanups: (() => Promise<void>)[] } {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(cleanups.splice(0).map((c) => c()));
+  });
+  return {
+    cleanups,
+    async pair() {
+      const p = await wsPair();
+      cleanups.push(p.dispose);
+      return p;
+    },
+  };
 }
