@@ -2,13 +2,14 @@
  * W1 bulk: one stream, `bytes` uploaded in `chunk`-sized writes honouring backpressure; the server
  * acks its byte count at EOF. Throughput, and CPU per MiB of both processes over the transfer.
  * A slow contender stops at `maxMs` (the run must end by itself): throughput is over what was sent.
- * A warm-up transfer on a stream of its own comes first, unmeasured, as W2 and W3 have: a run of a
- * few hundred milliseconds would otherwise measure the JIT compiling each contender's code.
+ * A warm-up transfer on a stream of its own comes first, unmeasured, as W2 and W3 have (the same
+ * bytes or time for every contender): a run of a few hundred milliseconds would otherwise measure
+ * the JIT compiling each contender's code rather than its steady state.
  */
 import { decodeCount, MiB, Mode, payload, readAll } from "../lib/app-protocol.mjs";
 
-export async function run(conn, { bytes: target, chunk, maxMs, warmup = 0 }, { ask }) {
-  if (warmup > 0) await transfer(conn, warmup, chunk, performance.now() + maxMs);
+export async function run(conn, { bytes: target, chunk, maxMs, warmup = 0, warmupMs = 0 }, { ask }) {
+  if (warmup > 0) await transfer(conn, warmup, chunk, performance.now() + warmupMs);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const bytes = await transfer(conn, target, chunk, t0 + maxMs);

@@ -7,11 +7,11 @@ import { KiB, MiB } from "../lib/app-protocol.mjs";
 
 export const WORKLOADS = {
   W1: {
-    title: (p) => `W1 bulk: one stream, ${p.bytes / MiB} MiB upload in ${p.chunk / KiB} KiB writes (at most ${p.maxMs / 1000} s; after ${p.warmup / MiB} MiB of warm-up)`,
+    title: (p) => `W1 bulk: one stream, ${p.bytes / MiB} MiB upload in ${p.chunk / KiB} KiB writes (at most ${p.maxMs / 1000} s), after a warm-up of ${p.warmup / MiB} MiB or ${p.warmupMs / 1000} s`,
     module: "./bulk.mjs",
     groups: ["tcp", "ws"],
-    params: { bytes: 256 * MiB, chunk: 64 * KiB, maxMs: 15_000, warmup: 256 * MiB },
-    quick: { bytes: 16 * MiB, chunk: 64 * KiB, maxMs: 3_000, warmup: 16 * MiB },
+    params: { bytes: 256 * MiB, chunk: 64 * KiB, maxMs: 15_000, warmup: 768 * MiB, warmupMs: 2_000 },
+    quick: { bytes: 16 * MiB, chunk: 64 * KiB, maxMs: 3_000, warmup: 16 * MiB, warmupMs: 500 },
     metrics: [
       { key: "mibps", label: "MiB/s", better: "higher", primary: true },
       { key: "cpuMsPerMiB", label: "CPU ms/MiB (client+server)", better: "lower" },
