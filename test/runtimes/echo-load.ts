@@ -102,3 +102,20 @@ export async function echoBothWays(session: Session, options: LoadOptions): Prom
   const [result] = await Promise.all([driveEcho(session, options), serveEcho(session, options.streams)]);
   return result;
 }
+
+/** Echoes every stream of `session` until it ends. */
+export async function echoEveryStream(session: Session): Promise<void> {
+  for await (const stream of session) stream.readable.pipeTo(stream.writable).catch(() => {});
+}
+
+/** Opens a stream, sends `message`, half-closes, and returns what came back. */
+export async function echoOnce(client: Session, message: string): Promise<string> {
+  const stream = await client.open();
+  const writer = stream.writable.getWriter();
+  await writer.write(new TextEncoder().encode(message));
+  await writer.close();
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of stream.readable) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}

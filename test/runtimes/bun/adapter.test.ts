@@ -4,8 +4,9 @@
  * dial()/listen() work over TCP and TLS with the shape of streamux/node's.
  */
 import { expect, test } from "bun:test";
-import { ErrorCode, MuxError, type DirectTransportSink, type Session } from "streamux";
+import { ErrorCode, MuxError, type DirectTransportSink } from "streamux";
 import { dial, fromSocket, listen, socketHandlers, type BunSocketLike } from "streamux/bun";
+import { echoEveryStream, echoOnce } from "../echo-load.js";
 import { tlsFiles } from "./tls-files.js";
 
 interface RawSocket extends BunSocketLike {
@@ -174,21 +175,6 @@ test("fromSocket streams view: writable.close() sends FIN and the peer's answer 
   peer.stop();
 });
 
-/** Echoes every stream of `session` until it ends. */
-async function serveEcho(session: Session): Promise<void> {
-  for await (const stream of session) stream.readable.pipeTo(stream.writable).catch(() => {});
-}
-
-async function echoOnce(client: Session, message: string): Promise<string> {
-  const stream = await client.open();
-  const writer = stream.writable.getWriter();
-  await writer.write(encoder.encode(message));
-  await writer.close();
-  let text = "";
-  for await (const chunk of stream.readable) text += decoder.decode(chunk);
-  return text;
-}
-
 for (const useTls of [false, true]) {
   test(`dial() and listen() over ${useTls ? "TLS" : "TCP"}: a client session echoes through the server's`, async () => {
     const tls = useTls ? await tlsFiles() : undefined;
@@ -197,7 +183,7 @@ for (const useTls of [false, true]) {
     expect(port).toBeGreaterThan(0);
     expect(family).toBe("IPv4");
     const serving = server.accept().then(async (session) => {
-      await serveEcho(session);
+      await echoEveryStream(session);
       return session;
     });
     const client = await dial({ host: "127.0.0.1", port, ...(tls ? { tls: { ca: tls.cert } } : {}), windowSize: 64 * 1024 });
@@ -212,7 +198,7 @@ for (const useTls of [false, true]) {
 
 test("listen(): close() stops listening and resolves while an accepted session carries on", async () => {
   const server = await listen({ host: "127.0.0.1", port: 0 });
-  const serving = server.accept().then(serveEcho);
+  const serving = server.accept().then(echoEveryStream);
   const client = await dial({ host: "127.0.0.1", port: server.address().port });
   expect(await echoOnce(client, "before close()")).toBe("before close()");
   await server.close(); // as muxado's Listener.Close: accepted sessions are the application's

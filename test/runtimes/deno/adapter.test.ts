@@ -3,8 +3,9 @@
  * half (Deno's conn.readable/writable would close the whole connection), and dial()/listen() work
  * over TCP and TLS with the shape of streamux/node's.
  */
-import { ErrorCode, MuxError, type Session } from "streamux";
+import { ErrorCode, MuxError } from "streamux";
 import { dial, fromConn, listen } from "streamux/deno";
+import { echoEveryStream, echoOnce } from "../echo-load.js";
 import { tlsFiles } from "./tls-files.js";
 
 const encoder = new TextEncoder();
@@ -80,19 +81,6 @@ Deno.test("fromConn: close() closes the connection at once; the peer reads EOF",
   theirs.close();
 });
 
-/** Echoes every stream of `session` until it ends. */
-async function serveEcho(session: Session): Promise<void> {
-  for await (const stream of session) stream.readable.pipeTo(stream.writable).catch(() => {});
-}
-
-async function echoOnce(client: Session, message: string): Promise<string> {
-  const stream = await client.open();
-  const writer = stream.writable.getWriter();
-  await writer.write(encoder.encode(message));
-  await writer.close();
-  return await readAllText(stream.readable);
-}
-
 for (const useTls of [false, true]) {
   const label = useTls ? "TLS" : "TCP";
   Deno.test(`dial() and listen() over ${label}: a client session echoes through the server's`, async () => {
@@ -103,7 +91,7 @@ for (const useTls of [false, true]) {
     assertEquals(family, "IPv4", "address().family");
     const serving = (async () => {
       for await (const session of server) {
-        await serveEcho(session);
+        await echoEveryStream(session);
         return session;
       }
     })();
@@ -119,7 +107,7 @@ for (const useTls of [false, true]) {
 
 Deno.test("listen(): close() stops listening and resolves while an accepted session carries on", async () => {
   const server = await listen({ host: "127.0.0.1", port: 0 });
-  const serving = server.accept().then(serveEcho);
+  const serving = server.accept().then(echoEveryStream);
   const client = await dial({ host: "127.0.0.1", port: server.address().port });
   assertEquals(await echoOnce(client, "before close()"), "before close()", "echo before close()");
   await server.close(); // as muxado's Listener.Close: accepted sessions are the application's
