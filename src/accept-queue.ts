@@ -42,15 +42,13 @@ export class AcceptQueue<T> {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Drops what is queued (returned, so the caller can end it) and fails the waiters. */
-  close(error: MuxError): T[] {
+  /** Drops what is queued (the session fails those streams itself) and fails the waiters. */
+  close(error: MuxError): void {
     this.error = error;
-    const left = this.items.slice(this.head);
     this.items = [];
     this.head = 0;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w.reject(error);
-    return left;
   }
 }
