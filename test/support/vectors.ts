@@ -1,23 +1,16 @@
 /**
- * Loads the golden vectors recorded from the Go muxado library (vectors/README.md). They live
- * outside the repository, next to it: `<repo>/../shared/vectors`.
+ * Loads the bytes recorded from the Go muxado library, kept in the repository as fixtures
+ * (test/fixtures/muxado/README.md says what they are and how they were recorded).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const vectorsDir = resolve(repoRoot, "..", "shared", "vectors");
+const vectorsDir = resolve(repoRoot, "test", "fixtures", "muxado");
 
 function load<T>(file: string): T {
-  const path = resolve(vectorsDir, file);
-  if (!existsSync(path)) {
-    throw new Error(
-      `golden vectors not found: ${path} is missing. The Go-recorded vectors must sit next to the repository, ` +
-        `in ../shared/vectors (muxado-frames.json, muxado-session-transcripts.json).`,
-    );
-  }
-  return JSON.parse(readFileSync(path, "utf8")) as T;
+  return JSON.parse(readFileSync(resolve(vectorsDir, file), "utf8")) as T;
 }
 
 /** The frame fields a vector was built from (and that the Go decoder reported back). */
