@@ -2,7 +2,7 @@ import type { MuxError } from "./errors.js";
 
 /**
  * Streams the peer opened, waiting for the application: a FIFO with a backlog limit
- * (PROTOCOL.md: beyond it the session answers RST AcceptQueueFull) and the accept() calls waiting
+ * (docs/protocol.md: beyond it the session answers RST AcceptQueueFull) and the accept() calls waiting
  * for the next one. Once closed, every waiting and future take() rejects with the session's error.
  */
 export class AcceptQueue<T> {

@@ -1,5 +1,5 @@
 /**
- * Error codes of the muxado protocol (PROTOCOL.md, "Error codes"). Codes travel as uint32 on the
+ * Error codes of the muxado protocol (docs/protocol.md, "Error codes"). Codes travel as uint32 on the
  * wire; a code outside this table is carried through as a plain number.
  */
 export const ErrorCode = {

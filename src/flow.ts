@@ -1,5 +1,5 @@
 /**
- * Flow-control policy (PROTOCOL.md, "Flow control"). The counters live on each stream as plain
+ * Flow-control policy (docs/protocol.md, "Flow control"). The counters live on each stream as plain
  * numbers (streams must stay small); the decisions live here.
  */
 

@@ -25,7 +25,7 @@ const noop = () => {};
 /**
  * The session's writer: one per session, the only code that writes to the transport.
  *
- * Fairness (DESIGN.md, "Be fair"): control frames (WNDINC, RST, GOAWAY) go first; DATA is taken
+ * Fairness: control frames (WNDINC, RST, GOAWAY) go first; DATA is taken
  * round-robin from the streams that have something to send, at most QUANTUM bytes per turn, so a
  * bulk stream never queues far ahead of a small frame on another stream.
  * Coalescing: frames produced within one tick are written together (one transport write), since
@@ -71,7 +71,7 @@ export class Scheduler {
 
   /**
    * GOAWAY; `pad` appends an empty frame of an unknown type, for a session that stays open: a Go
-   * peer reads 8 bytes too many after a GOAWAY (PROTOCOL.md, "GOAWAY debug over-read").
+   * peer reads 8 bytes too many after a GOAWAY (docs/protocol.md, "Go quirks a port must tolerate": GOAWAY debug over-read).
    */
   goAway(last: number, code: number, debug: Uint8Array, pad: boolean): Promise<void> {
     this.goAways.push({ last, code, debug, pad });

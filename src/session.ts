@@ -30,7 +30,7 @@ interface Ending {
 
 /**
  * A muxado session over one transport: the stream table, the reader (frames in), the writer
- * (scheduler.ts), the accept queue and GOAWAY handling (PROTOCOL.md throughout).
+ * (scheduler.ts), the accept queue and GOAWAY handling (docs/protocol.md throughout).
  */
 export class Session implements AsyncIterable<MuxStream> {
   /** The dialing side: opens odd stream ids (3, 5, …) as Go's muxado client does. */
@@ -124,7 +124,7 @@ export class Session implements AsyncIterable<MuxStream> {
     if (options.type !== undefined && !this.typed) {
       return Promise.reject(new TypeError("open({ type }) needs a typed session ({ typed: true } on both peers)"));
     }
-    // Ids only grow and are never reused (PROTOCOL.md, "Stream ids").
+    // Ids only grow and are never reused (docs/protocol.md, "Stream ids").
     if (this.nextId > MAX_STREAM_ID) {
       return Promise.reject(new MuxError(ErrorCode.StreamsExhausted, "no stream ids left on this session"));
     }
@@ -213,7 +213,7 @@ export class Session implements AsyncIterable<MuxStream> {
         stream = this.onSyn(id);
         if (stream === undefined) return;
       } else if (stream === undefined) {
-        // PROTOCOL.md: an empty FIN for an unknown stream is ignored (Go sends one after Close()),
+        // docs/protocol.md: an empty FIN for an unknown stream is ignored (Go sends one after Close()),
         // anything else is answered with RST StreamClosed.
         if (!(length === 0 && flags & Flag.FIN)) this.scheduler.rst(id, ErrorCode.StreamClosed);
         return;
@@ -249,7 +249,7 @@ export class Session implements AsyncIterable<MuxStream> {
       this.scheduler.rst(id, ErrorCode.StreamRefused);
       return undefined;
     }
-    // The refused stream is forgotten at once (PROTOCOL.md: Go leaks it; we must not).
+    // The refused stream is forgotten at once (docs/protocol.md: Go leaks it; we must not).
     if (this.backlogFull() && this.overflow.length >= this.acceptQueue.backlog) {
       this.scheduler.rst(id, ErrorCode.AcceptQueueFull);
       return undefined;
@@ -366,7 +366,7 @@ export class Session implements AsyncIterable<MuxStream> {
   }
 
   /**
-   * Ends the session once (PROTOCOL.md, "Ending a session"): every stream and waiting accept()
+   * Ends the session once (docs/protocol.md, "Ending a session"): every stream and waiting accept()
    * fails with the session's error, the GOAWAY (if any) is written, the transport is closed within
    * closeTimeout, and then `closed` settles.
    */

@@ -244,7 +244,7 @@ export class Stream implements MuxStream, Sender, Completion {
     return this.finDone!.promise;
   }
 
-  /** Opener of a typed stream: the type travels in the SYN frame (PROTOCOL.md, "Typed streams"). */
+  /** Opener of a typed stream: the type travels in the SYN frame (docs/protocol.md, "Typed streams"). */
   sendType(type: number): void {
     this.type = type >>> 0;
     const b = new Uint8Array(4);
@@ -347,7 +347,7 @@ export class Stream implements MuxStream, Sender, Completion {
 
   /**
    * DATA arrived (a frame or a piece of one). Returns false on a flow-control violation: the
-   * caller then resets the stream (PROTOCOL.md: RST FlowControlError, the session goes on).
+   * caller then resets the stream (docs/protocol.md: RST FlowControlError, the session goes on).
    */
   receive(payload: Uint8Array, fin: boolean): boolean {
     let n = payload.length;
@@ -505,7 +505,7 @@ export class Stream implements MuxStream, Sender, Completion {
     return this.state & FAILED && !this.cleanlyEnded() ? Promise.reject(this.error) : Promise.resolve();
   }
 
-  /** Both directions done: the stream leaves the session's table (PROTOCOL.md, "Closing a stream"). */
+  /** Both directions done: the stream leaves the session's table (docs/protocol.md, "Closing a stream"). */
   private maybeEnded(): void {
     if (!this.cleanlyEnded() || this.state & FORGOTTEN) return;
     this.state |= FORGOTTEN;

@@ -1,7 +1,7 @@
 import { concat } from "./frame/decode.js";
 
 /**
- * What every adapter produces: one reliable, ordered, full-duplex byte stream (PROTOCOL.md).
+ * What every adapter produces: one reliable, ordered, full-duplex byte stream (docs/protocol.md).
  * Chunks read from `readable` belong to the session from then on (it hands views of them to
  * streams), so a transport must not reuse a chunk's memory after handing it over.
  */

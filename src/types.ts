@@ -1,4 +1,4 @@
-/** The public shapes of streamux (DESIGN.md, "The public API"). */
+/** The public shapes of streamux: the options, the close report and the stream interface. */
 
 export interface SessionOptions {
   /** Per-stream receive window in bytes; default 256 KiB (muxado's). Both peers must agree. */

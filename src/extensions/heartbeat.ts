@@ -2,7 +2,7 @@ import { ErrorCode, MuxError } from "../errors.js";
 import type { HeartbeatOptions, MuxStream, OpenOptions } from "../types.js";
 import { HEARTBEAT_TYPE } from "./typed.js";
 
-/** muxado's defaults (PROTOCOL.md, "Heartbeat"). */
+/** muxado's defaults (docs/protocol.md, "Heartbeat"). */
 export const DEFAULT_INTERVAL = 10_000;
 export const DEFAULT_TOLERANCE = 15_000;
 

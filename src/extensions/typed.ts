@@ -1,5 +1,5 @@
 /**
- * muxado's typed streams (PROTOCOL.md, "Typed streams"): the opener sends the stream's type as a
+ * muxado's typed streams (docs/protocol.md, "Typed streams"): the opener sends the stream's type as a
  * 4-byte big-endian uint32 in the SYN frame, the acceptor reads those 4 bytes before handing the
  * stream out. There is no marker on the wire: both sides must be configured alike.
  */

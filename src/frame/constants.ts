@@ -1,4 +1,4 @@
-/** Frame layout constants of the muxado protocol (PROTOCOL.md, "Frames"). */
+/** Frame layout constants of the muxado protocol (docs/protocol.md, "Frames"). */
 
 export const HEADER_SIZE = 8;
 /** Largest payload a 24-bit length can carry. */

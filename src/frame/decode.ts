@@ -16,9 +16,9 @@ export interface FrameHandler {
   onData(streamId: number, flags: number, payload: Uint8Array, offset: number, length: number): void;
   onRst(streamId: number, code: number): void;
   onWndInc(streamId: number, increment: number): void;
-  /** `debug` is a copy, cut to 1 MiB (PROTOCOL.md: Go reads at most 1 MiB of it). */
+  /** `debug` is a copy, cut to 1 MiB (docs/protocol.md: Go reads at most 1 MiB of it). */
   onGoAway(lastStreamId: number, code: number, debug: Uint8Array): void;
-  /** A frame of type 0x4..0xF: its payload is skipped (PROTOCOL.md, "Frames"). */
+  /** A frame of type 0x4..0xF: its payload is skipped (docs/protocol.md, "Frames"). */
   onUnknown?(type: number, flags: number, streamId: number, length: number): void;
 }
 
@@ -32,7 +32,7 @@ const enum State {
 
 /**
  * An incremental muxado frame decoder: bytes in, handler calls out, no I/O. Chunks may split frames
- * anywhere and may hold many frames. Validation follows PROTOCOL.md, "Frames": a broken frame
+ * anywhere and may hold many frames. Validation follows docs/protocol.md, "Frames": a broken frame
  * throws a MuxError (FrameSizeError or ProtocolError) and the decoder stays failed.
  */
 export class FrameDecoder {

@@ -1,7 +1,7 @@
 import { FrameType, HEADER_SIZE, INCREMENT_MASK, MAX_PAYLOAD, MAX_STREAM_ID, STREAM_ID_MASK } from "./constants.js";
 import type { Frame } from "./frame.js";
 
-/** Writes one 8-byte frame header at `at` (PROTOCOL.md, "Frames"). */
+/** Writes one 8-byte frame header at `at` (docs/protocol.md, "Frames"). */
 export function writeHeader(
   buf: Uint8Array,
   at: number,

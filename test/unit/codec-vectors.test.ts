@@ -28,7 +28,7 @@ function frameFromFields(f: VectorFields): Frame {
 
 /**
  * The reserved top bit of a stream id: Go keeps all 32 bits when decoding, streamux masks the bit
- * off (PROTOCOL.md: "the top bit is reserved: send 0, ignore it on receipt"). So the hand-built
+ * off (docs/protocol.md, "Frames": "the top bit is reserved: send 0, ignore it (mask it off) on receipt"). So the hand-built
  * vector with stream id 0x80000001 decodes to stream 1 here, where Go reports 2147483649.
  */
 function expectedStreamId(id: number): number {

@@ -1,5 +1,5 @@
 /**
- * The core (src/ outside src/adapters/) runs in every runtime (DESIGN.md, "Shape"): it imports
+ * The core (src/ outside src/adapters/) runs in every runtime: it imports
  * nothing but itself, touches no runtime's globals, and type-checks with the web platform's lib
  * alone and no ambient runtime typings (tsconfig.core.json).
  */

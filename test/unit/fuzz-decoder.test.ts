@@ -1,6 +1,6 @@
 /**
  * The incremental decoder against a slow reference: a second decoder written here the obvious way
- * (whole buffer, one frame at a time, recursive), straight from the table in PROTOCOL.md. Both
+ * (whole buffer, one frame at a time, recursive), straight from the table in docs/protocol.md. Both
  * must agree on every byte sequence, wherever the incremental one's input is cut.
  */
 import fc from "fast-check";
@@ -13,7 +13,7 @@ type Outcome = { frames: Frame[]; end: "ok" | "truncated" | { code: number; mess
 
 const u32 = (b: Uint8Array, at: number) => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 
-/** PROTOCOL.md, "Frames", read literally. The message texts are Go's (vectors/decode_errors). */
+/** docs/protocol.md, "Frames", read literally. The message texts are Go's (test/fixtures/muxado, decode_errors). */
 function reference(b: Uint8Array): Outcome {
   if (b.length === 0) return { frames: [], end: "ok" };
   if (b.length < 8) return { frames: [], end: "truncated" };

@@ -221,7 +221,7 @@ function closeWriter(writer: WritableStreamDefaultWriter<Uint8Array>): Promise<v
   return writer.close().catch(() => writer.closed);
 }
 
-/** What the session wrote must itself follow PROTOCOL.md, whatever it was fed. */
+/** What the session wrote must itself follow docs/protocol.md, whatever it was fed. */
 function checkOutput(frames: Frame[], role: Role): void {
   const synSent = new Set<number>();
   // FIN or RST sent on one of the session's own streams: no DATA may follow. (Only its own: an id

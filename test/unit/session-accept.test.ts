@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/index.js";
 import { frame, is, readText, startSession, state, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Opening a stream": the accept queue, and SYNs after our GOAWAY.
+// docs/protocol.md, "Opening a stream": the accept queue, and SYNs after our GOAWAY.
 describe("accepting streams", () => {
   it("a full accept backlog answers RST AcceptQueueFull and forgets the stream", async () => {
     const { session, peer } = startSession("server", { acceptBacklog: 2 });

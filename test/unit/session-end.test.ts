@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode, MuxError } from "../../src/index.js";
 import { bytes, frame, is, startSession, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Ending a session".
+// docs/protocol.md, "Ending a session".
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 describe("ending a session", () => {

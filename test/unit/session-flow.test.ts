@@ -3,7 +3,7 @@ import { ErrorCode, MuxError } from "../../src/index.js";
 import type { Frame } from "../../src/frame/index.js";
 import { frame, is, readBytes, readText, startSession, state, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Flow control". A small window keeps the numbers readable; the peer plays along.
+// docs/protocol.md, "Flow control". A small window keeps the numbers readable; the peer plays along.
 const WINDOW = 1024;
 
 const dataBytes = (frames: Frame[], streamId: number) =>

@@ -3,7 +3,7 @@ import { ErrorCode, MuxError } from "../../src/index.js";
 import type { Frame } from "../../src/frame/index.js";
 import { bytes, frame, is, readText, startSession, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Ending a session" (GOAWAY) and "GOAWAY debug over-read".
+// docs/protocol.md, "Ending a session" (GOAWAY) and "GOAWAY debug over-read".
 const goAwayOf = (f: Frame) => {
   if (f.type !== "GOAWAY") throw new Error(`expected a GOAWAY, got ${f.type}`);
   return { last: f.lastStreamId, code: f.code, debug: new TextDecoder().decode(f.debug) };

@@ -3,7 +3,7 @@ import { ErrorCode, Session } from "../../src/index.js";
 import { memoryPair } from "../support/memory-pair.js";
 import { is, startSession, state, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Heartbeat". Small real intervals; the tests await the callbacks themselves.
+// docs/protocol.md, "Heartbeat". Small real intervals; the tests await the callbacks themselves.
 const INTERVAL = 20;
 const TOLERANCE = 40;
 

@@ -3,7 +3,7 @@ import { ErrorCode, MuxError } from "../../src/index.js";
 import { Flag } from "../../src/frame/index.js";
 import { frame, is, startSession } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Stream ids".
+// docs/protocol.md, "Stream ids".
 describe("stream ids", () => {
   it("a client opens odd ids from 3 (3, 5, 7) and a server even ids from 2 (2, 4, 6), in SYN order", async () => {
     for (const [role, ids] of [

@@ -4,7 +4,7 @@ import { Flag } from "../../src/frame/index.js";
 import { frame, startSession, within } from "../support/raw-peer.js";
 import { framesVectors, fromHex } from "../support/vectors.js";
 
-// PROTOCOL.md, "Frames" and "Ending a session": a frame that breaks the table is a session error,
+// docs/protocol.md, "Frames" and "Ending a session": a frame that breaks the table is a session error,
 // reported to the peer in a GOAWAY (code and message, as Go does) before the transport closes.
 describe("protocol errors end the session", () => {
   for (const v of framesVectors().decode_errors) {

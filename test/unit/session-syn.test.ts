@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Flag } from "../../src/frame/index.js";
 import { bytes, frame, is, readText, startSession, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Opening a stream".
+// docs/protocol.md, "Opening a stream".
 describe("opening a stream", () => {
   it("open() sends nothing; the SYN rides on the stream's first DATA frame", async () => {
     const { session, peer } = startSession("client");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bytes, frame, is, readText, startSession, state, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Typed streams" and "Heartbeat".
+// docs/protocol.md, "Typed streams" and "Heartbeat".
 describe("typed streams", () => {
   it("the opener's 4 type bytes travel in the SYN frame, big-endian, before any data", async () => {
     const { session, peer } = startSession("client", { typed: true });

@@ -3,7 +3,7 @@ import { ErrorCode } from "../../src/index.js";
 import { Flag } from "../../src/frame/index.js";
 import { bytes, frame, is, readText, startSession, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Closing a stream": frames for stream ids the receiver does not know.
+// docs/protocol.md, "Closing a stream": frames for stream ids the receiver does not know.
 describe("frames for unknown streams", () => {
   it("DATA for an unknown stream is answered with RST StreamClosed, whichever parity", async () => {
     const { session, peer } = startSession("client");

@@ -3,7 +3,7 @@ import { ErrorCode } from "../../src/index.js";
 import type { Frame } from "../../src/frame/index.js";
 import { bytes, frame, is, startSession, within } from "../support/raw-peer.js";
 
-// DESIGN.md, "How it should be fast": be fair (control frames first, DATA round-robin in bounded
+// The writer must be fair (control frames first, DATA round-robin in bounded
 // quanta) and coalesce writes (frames produced in one tick leave in one transport write).
 const KiB = 1024;
 const BIG = 1024 * KiB;

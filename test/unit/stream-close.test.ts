@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode, MuxError } from "../../src/index.js";
 import { bytes, frame, is, startSession, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Closing a stream": Close in muxado = close the read side locally, half-close the
+// docs/protocol.md, "Closing a stream": Close in muxado = close the read side locally, half-close the
 // write side, forget the stream; DATA that arrives afterwards is answered with RST StreamClosed.
 describe("stream.close() (muxado's Close)", () => {
   it("half-closes after what was written, stops reading, and refuses the peer's later DATA", async () => {

@@ -3,7 +3,7 @@ import { ErrorCode, MuxError } from "../../src/index.js";
 import { Flag } from "../../src/frame/index.js";
 import { bytes, frame, is, readText, startSession, state, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Closing a stream": half-close (FIN).
+// docs/protocol.md, "Closing a stream": half-close (FIN).
 describe("half-close", () => {
   it("writable.close() sends FIN after the data; the other direction stays open", async () => {
     const { session, peer } = startSession("client");

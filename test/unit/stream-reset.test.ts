@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode, MuxError } from "../../src/index.js";
 import { bytes, frame, is, readText, startSession, within } from "../support/raw-peer.js";
 
-// PROTOCOL.md, "Closing a stream": reset (RST with a code), and "Error codes": codes outside the
+// docs/protocol.md, "Closing a stream": reset (RST with a code), and "Error codes": codes outside the
 // table are carried through as numbers.
 const OUTSIDE_TABLE = 0x0badc0de;
 

@@ -52,7 +52,7 @@ describe.each(CHUNKINGS)("transcript server-close-goaway, $name", ({ chunkSize }
     expect(hexOf(result.ours).at(-1)).toBe(EOF_GOAWAY_FROM_CLIENT);
     expectEndedLikeGo(replay, result.info);
     // Go's stream reports "session closed" (14); streamux fails a session's streams with the
-    // session's own error (DESIGN.md: "SessionClosed (or the session's error)"), here PeerEOF.
+    // session's own error (the README: every stream fails with SessionClosed or the session's error), here PeerEOF.
     expect(replay.t.observed_end_state.client_stream_read_after).toMatch(/code 14/);
     expect(readError).toBeInstanceOf(MuxError);
     expect([ErrorCode.SessionClosed, ErrorCode.PeerEOF]).toContain((readError as MuxError).code);
@@ -93,7 +93,7 @@ describe.each(CHUNKINGS)("transcript server-goaway-custom-then-close, $name", ({
 
 /**
  * A Go reader takes `length` bytes of GOAWAY debug after the 8 fixed bytes: 8 too many
- * (PROTOCOL.md, "GOAWAY debug over-read"). This reads a byte stream the way Go does.
+ * (docs/protocol.md, "Go quirks a port must tolerate": GOAWAY debug over-read). This reads a byte stream the way Go does.
  */
 function readLikeGo(bytes: Uint8Array): { goAwayDebug: Uint8Array; after: string[] } {
   let at = 0;

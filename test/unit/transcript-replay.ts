@@ -4,15 +4,15 @@
  * in causal order (it waits for our frames where the Go side waited for them, following
  * `observed_interleaving`), and afterwards our frames are compared with the ones Go wrote.
  *
- * Differences streamux is allowed (each is PROTOCOL.md's word, and each comparison below knows it):
- * - Credit is batched (PROTOCOL.md, "Flow control"; DESIGN.md, "Batch credit"): Go sends one WNDINC
+ * Differences streamux is allowed (each is docs/protocol.md's word, and each comparison below knows it):
+ * - Credit is batched (docs/protocol.md, "Flow control"): Go sends one WNDINC
  *   per read, streamux when half a window is consumed, so WNDINC frames are never compared one by
  *   one. The raw peer still honours our credit: it sends DATA only within the window we granted.
  * - A stream's data may be cut into frames differently ("a sender chooses how to chunk"): compared
  *   per stream are the bytes, the SYN on the first frame and the FIN after the last byte.
  * - Go's stream Close() after CloseWrite() sends a second empty FIN; streamux sends one.
  * - A session that calls goAway() and stays open follows its GOAWAY with an 8-byte frame of unknown
- *   type (PROTOCOL.md, "GOAWAY debug over-read"); Go does not.
+ *   type (docs/protocol.md, "Go quirks a port must tolerate": GOAWAY debug over-read); Go does not.
  */
 import { createHash } from "node:crypto";
 import { Session, type SessionCloseInfo, type SessionOptions } from "../../src/index.js";
