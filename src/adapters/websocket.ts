@@ -19,11 +19,18 @@ export interface WebSocketLike {
   readonly bufferedAmount?: number;
   binaryType?: string;
   /** Called with binary data only: a Uint8Array over an ArrayBuffer (the DOM's BufferSource). */
-  send(data: ArrayBufferView<ArrayBuffer>): void;
+  send(data: ArrayBufferBytes): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: string, listener: (event: any) => void): void;
   removeEventListener(type: string, listener: (event: any) => void): void;
 }
+
+/**
+ * Bytes over an ArrayBuffer (never a SharedArrayBuffer), which is what the DOM's `send()` accepts.
+ * Spelt without type arguments, so the declarations also compile on TypeScript before 5.7, where
+ * typed arrays are not generic.
+ */
+export type ArrayBufferBytes = Uint8Array & { readonly buffer: ArrayBuffer };
 
 export interface WebSocketTransportOptions {
   /** Writes wait while the socket's `bufferedAmount` is above this many bytes; default 1 MiB. */
@@ -49,7 +56,7 @@ const MAX_POLL_MS = 50;
 
 /** The `ws` package's extras this adapter uses when it recognises one (see `isWsSocket`). */
 interface WsSocketExtras {
-  send(data: ArrayBufferView<ArrayBuffer>, cb: (err?: Error) => void): void;
+  send(data: ArrayBufferBytes, cb: (err?: Error) => void): void;
   pause(): void;
   resume(): void;
   terminate(): void;
@@ -261,7 +268,7 @@ class WebSocketConnection implements DirectTransport {
   /** Sends one message; false when the socket threw (the session then ends with that error). */
   private send(message: Uint8Array): boolean {
     // Session buffers are never SharedArrayBuffer-backed; the cast only satisfies the DOM's type.
-    const data = message as Uint8Array<ArrayBuffer>;
+    const data = message as ArrayBufferBytes;
     try {
       if (this.wsExtras) this.wsExtras.send(data, this.onSent);
       else this.ws.send(data);

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RuntimeProcess, bunBin, cacheDir, denoBin, denoEnv, requireBuild, root } from "../runtimes/runner.js";
 
 /**
- * The package as it would be published: publint, the exports map, the .d.ts files, and the packed
- * tarball (npm pack) installed into a scratch node_modules, where Node, Deno (npm: specifiers), Bun,
- * tsc, and Vite (browser and Workers conditions) must each resolve every entry by name. And the
- * TypeScript source as JSR publishes it (deno.json).
+ * The package as it would be published: publint, the exports map, the .d.ts files, and the tarball
+ * that `npm pack` makes from a clean copy of the repository (no dist/: the prepack step builds it),
+ * installed with npm into a throwaway consumer project, where Node (ESM and CommonJS), Deno (npm:
+ * specifiers), Bun, tsc (the newest and the oldest TypeScript the package supports) and Vite
+ * (browser and Workers conditions) must each resolve every entry by name. And the TypeScript source
+ * as JSR publishes it (deno.json).
  */
 
 const run = promisify(execFile);
@@ -35,24 +37,56 @@ const ENTRIES: Record<string, string[]> = {
 };
 
 let pkg: PackageJson;
-/** A scratch project with the packed package installed as node_modules/streamux. */
+/** A scratch folder: the clean copy, the tarball and the consumer project. */
+let scratch: string;
+/** The consumer project, with the packed package installed by npm. */
 let project: string;
+/** What the clean copy held before `npm pack` ran, and the files the tarball holds. */
+let copyHadDist: boolean;
+let packedFiles: string[];
+
+/** The repository's files as a fresh clone has them: tracked and new, minus what git ignores. */
+async function cleanCopy(into: string): Promise<void> {
+  const { stdout } = await run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: root,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const file of stdout.split("\0").filter(Boolean)) {
+    if (!existsSync(join(root, file))) continue; // deleted in the working tree, not yet committed
+    await mkdir(dirname(join(into, file)), { recursive: true });
+    await cp(join(root, file), join(into, file));
+  }
+  // The build tools, without a second install: the copy borrows the repository's.
+  await symlink(join(root, "node_modules"), join(into, "node_modules"), "dir");
+}
 
 beforeAll(async () => {
   requireBuild();
   pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as PackageJson;
-  project = join(cacheDir, `packaging-${process.pid}`);
-  await rm(project, { recursive: true, force: true });
-  await mkdir(join(project, "node_modules"), { recursive: true });
-  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", project], { cwd: root, timeout: 60_000 });
-  const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
-  await run("tar", ["-xzf", join(project, filename!), "-C", project], { timeout: 30_000 });
-  await rename(join(project, "package"), join(project, "node_modules", "streamux"));
+  scratch = join(cacheDir, `packaging-${process.pid}`);
+  await rm(scratch, { recursive: true, force: true });
+  const copy = join(scratch, "clone");
+  project = join(scratch, "consumer");
+  await mkdir(project, { recursive: true });
+  await cleanCopy(copy);
+  copyHadDist = existsSync(join(copy, "dist"));
+  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", scratch], {
+    cwd: copy,
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const [{ filename, files }] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  packedFiles = files.map((f) => f.path);
   await writeFile(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-}, 90_000);
+  // The package has no dependencies: npm installs the tarball without the network.
+  await run("npm", ["install", "--offline", "--no-audit", "--no-fund", join(scratch, filename!)], {
+    cwd: project,
+    timeout: 120_000,
+  });
+}, 240_000);
 
 afterAll(async () => {
-  if (project) await rm(project, { recursive: true, force: true });
+  if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 /** Every file path an exports target names, with the conditions that lead to it. */
@@ -128,36 +162,69 @@ describe("the package as built", () => {
 });
 
 describe("the packed package (npm pack), installed into a consumer project", () => {
-  it("type-checks for a consumer without any runtime's typings (types: [], NodeNext)", async () => {
-    const consumer = `${Object.keys(ENTRIES)
-      .map((entry, i) => `import * as m${i} from ${JSON.stringify(entry)};`)
-      .join("\n")}
-import type { Transport, MuxStream, SessionCloseInfo } from "streamux";
+  it("is built by npm pack itself from a clean copy with no dist/, and carries code, types and sources", () => {
+    expect(copyHadDist).toBe(false);
+    for (const file of ["dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/websocket.js", "dist/adapters/websocket.d.ts", "src/index.ts"]) {
+      expect(packedFiles, file).toContain(file);
+    }
+    expect(packedFiles.filter((f) => f.startsWith("test/") || f.startsWith("bench/"))).toEqual([]);
+  });
+
+  // The consumer imports every entry, uses the types a reader of the README uses first, and hands a
+  // DOM WebSocket to fromWebSocket (whose parameter type must fit the DOM's on old and new lib.dom).
+  const consumer = `${Object.keys(ENTRIES)
+    .map((entry, i) => `import * as m${i} from ${JSON.stringify(entry)};`)
+    .join("\n")}
+import type { Transport, MuxStream, SessionCloseInfo, SessionOptions } from "streamux";
 export const used = [${Object.keys(ENTRIES).map((_, i) => `m${i}`).join(", ")}];
-export async function echo(transport: Transport): Promise<SessionCloseInfo> {
-  const session = m0.Session.server(transport);
+export async function echo(transport: Transport, options: SessionOptions): Promise<SessionCloseInfo> {
+  const session = m0.Session.server(transport, options);
   for await (const stream of session as AsyncIterable<MuxStream>) await stream.readable.pipeTo(stream.writable);
   return session.closed;
 }
+export function overWebSocket(url: string): m0.Session {
+  return m0.Session.client(m2.fromWebSocket(new WebSocket(url)));
+}
+export function failure(err: unknown): number | undefined {
+  return err instanceof m0.MuxError ? err.code : undefined;
+}
 `;
-    await writeFile(join(project, "consumer.ts"), consumer);
-    const tsconfig = {
-      compilerOptions: {
-        strict: true,
-        target: "ES2022",
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        lib: ["ES2023", "DOM", "DOM.Iterable"],
-        types: [],
-        noEmit: true,
-        skipLibCheck: false,
-      },
-      files: ["consumer.ts"],
-    };
-    await writeFile(join(project, "tsconfig.json"), JSON.stringify(tsconfig));
-    const tsc = new RuntimeProcess(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: project, timeoutMs: 60_000 });
-    const exit = await tsc.exited;
-    expect(exit.code, tsc.output()).toBe(0);
+
+  for (const [version, tscPath] of [
+    ["the repository's TypeScript", join(root, "node_modules", "typescript", "bin", "tsc")],
+    ["TypeScript 5.0, the oldest supported", join(root, "test", "typescript-oldest", "node_modules", "typescript", "bin", "tsc")],
+  ] as const) {
+    it(`type-checks for a consumer without any runtime's typings (types: [], NodeNext) with ${version}`, async () => {
+      const name = version.startsWith("TypeScript 5.0") ? "oldest" : "newest";
+      await writeFile(join(project, `consumer-${name}.ts`), consumer);
+      const tsconfig = {
+        compilerOptions: {
+          strict: true,
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          lib: ["ES2022", "DOM", "DOM.Iterable"],
+          types: [],
+          noEmit: true,
+          skipLibCheck: false,
+        },
+        files: [`consumer-${name}.ts`],
+      };
+      await writeFile(join(project, `tsconfig.${name}.json`), JSON.stringify(tsconfig));
+      const tsc = new RuntimeProcess(process.execPath, [tscPath, "-p", `tsconfig.${name}.json`], { cwd: project, timeoutMs: 60_000 });
+      const exit = await tsc.exited;
+      expect(exit.code, tsc.output()).toBe(0);
+      if (name === "oldest") {
+        const { stdout } = await run(process.execPath, [tscPath, "--version"]);
+        expect(stdout).toContain("Version 5.0.");
+      }
+    }, 70_000);
+  }
+
+  it("CommonJS code can require() every entry (Node's require of ES modules)", async () => {
+    const lines = Object.keys(ENTRIES).map((entry) => `report[${JSON.stringify(entry)}] = Object.keys(require(${JSON.stringify(entry)}));`);
+    await writeFile(join(project, "probe-cjs.cjs"), `const report = {};\n${lines.join("\n")}\nconsole.log("exports " + JSON.stringify(report));\n`);
+    expectAllNames(await runProbe(process.execPath, ["probe-cjs.cjs"]));
   }, 70_000);
 
   it("Node imports every entry by name", async () => {
