@@ -31,6 +31,8 @@ export interface BunSocketLike {
   /** Stops / restarts `data` events (TCP backpressure while the session is backed up). */
   pause?(): void;
   resume?(): void;
+  /** Switches Nagle's algorithm off (`true`). */
+  setNoDelay?(noDelay?: boolean): unknown;
 }
 
 /** The socket handlers Bun calls; pass `socketHandlers` as the `socket` option. */
@@ -396,6 +398,9 @@ export const socketHandlers: BunSocketHandlerLike = {
  * that takes only part of a chunk leaves the rest queued here until `drain`, and the session waits.
  */
 export function fromSocket(socket: BunSocketLike): Transport {
+  // Small frames must not wait for Nagle's algorithm (a request/response would stall ~40 ms on
+  // the peer's delayed ACK). Bun turns it off by default; saying so keeps that true.
+  socket.setNoDelay?.(true);
   const state = stateOf(socket);
   return {
     direct: state,

@@ -18,6 +18,8 @@ export interface DenoConnLike {
   /** Sends FIN: the peer sees EOF while this side can still read. */
   closeWrite(): Promise<void>;
   close(): void;
+  /** `Deno.TcpConn` only: switches Nagle's algorithm off (`true`). */
+  setNoDelay?(noDelay?: boolean): void;
 }
 
 /** The part of `Deno.Listener` / `Deno.TlsListener` `listen()` needs. */
@@ -75,11 +77,11 @@ export interface ListenOptions extends SessionOptions {
 // module never fails outside Deno.
 declare const Deno: {
   connect(options: { hostname: string; port: number; transport?: "tcp" }): Promise<DenoConnLike>;
-  connectTls(
-    options: { hostname: string; port: number } & DenoConnectTlsOptions,
+  startTls(
+    conn: DenoConnLike,
+    options: { hostname: string; caCerts?: string[]; alpnProtocols?: string[] },
   ): Promise<DenoConnLike & { handshake?(): Promise<unknown> }>;
   listen(options: { hostname: string; port: number; transport?: "tcp" }): DenoListenerLike;
-  listenTls(options: { hostname: string; port: number } & DenoListenTlsOptions): DenoListenerLike;
 };
 
 /** Reads that fill at least this much of a fresh buffer hand it over as is; smaller ones are copied out. */
@@ -106,6 +108,10 @@ const LINGER_MS = 2000;
  * `close()`, or an abort of the writable, closes at once.
  */
 export function fromConn(conn: DenoConnLike): Transport {
+  // Small frames must not wait for Nagle's algorithm: a request/response would stall ~40 ms on the
+  // peer's delayed ACK. TLS connections have no such switch; dial() sets it on the TCP connection
+  // under them.
+  conn.setNoDelay?.(true);
   let readEnded = false;
   let readCancelled = false;
   let writeClosed = false;
@@ -242,23 +248,25 @@ export function fromConn(conn: DenoConnLike): Transport {
  */
 export async function dial(options: DialOptions): Promise<Session> {
   const { host: hostname = "localhost", port, tls, ...sessionOptions } = options;
+  const tcp = await Deno.connect({ hostname, port, transport: "tcp" });
+  if (!tls) return Session.client(fromConn(tcp), sessionOptions);
+  // TLS over a TCP connection of our own (Deno.startTls) rather than Deno.connectTls: only a
+  // TcpConn can switch Nagle's algorithm off, and the TLS connection keeps the socket's setting.
+  tcp.setNoDelay?.(true);
+  const { serverName, caCerts, alpnProtocols } = tls === true ? ({} as DenoConnectTlsOptions) : tls;
   let conn: DenoConnLike & { handshake?(): Promise<unknown> };
-  if (tls) {
-    const tlsConn: DenoConnLike & { handshake?(): Promise<unknown> } = await Deno.connectTls({
-      hostname,
-      port,
-      ...(tls === true ? {} : tls),
-    });
-    // Deno shakes hands lazily; doing it here makes a bad certificate reject dial(), not the session.
-    try {
-      await tlsConn.handshake?.();
-    } catch (err) {
-      tlsConn.close();
-      throw err;
-    }
-    conn = tlsConn;
-  } else {
-    conn = await Deno.connect({ hostname, port, transport: "tcp" });
+  try {
+    conn = await Deno.startTls(tcp, { hostname: serverName ?? hostname, caCerts, alpnProtocols });
+  } catch (err) {
+    tcp.close();
+    throw err;
+  }
+  // Deno shakes hands lazily; doing it here makes a bad certificate reject dial(), not the session.
+  try {
+    await conn.handshake?.();
+  } catch (err) {
+    conn.close();
+    throw err;
   }
   return Session.client(fromConn(conn), sessionOptions);
 }
@@ -270,8 +278,15 @@ export async function dial(options: DialOptions): Promise<Session> {
  */
 export async function listen(options: ListenOptions = {}): Promise<MuxServer> {
   const { host: hostname = "0.0.0.0", port = 0, tls, ...sessionOptions } = options;
-  const listener = tls ? Deno.listenTls({ hostname, port, ...tls }) : Deno.listen({ hostname, port, transport: "tcp" });
-  return muxServer(listener, sessionOptions);
+  if (tls) {
+    // Deno's own TLS listener hands out connections whose Nagle's algorithm cannot be switched off
+    // (only a Deno.TcpConn has setNoDelay, and there is no server-side startTls), which costs a
+    // request/response ~40 ms. Deno's node:tls server can: TLS servers run on it, through
+    // streamux/node, loaded only here.
+    const node = await import("./node.js");
+    return node.listen({ host: hostname, port, tls: { cert: tls.cert, key: tls.key, ALPNProtocols: tls.alpnProtocols }, ...sessionOptions });
+  }
+  return muxServer(Deno.listen({ hostname, port, transport: "tcp" }), sessionOptions);
 }
 
 /**

@@ -103,6 +103,38 @@ export async function echoBothWays(session: Session, options: LoadOptions): Prom
   return result;
 }
 
+/**
+ * Request/response, one stream per request, one request at a time: open, write `bytes`, half-close,
+ * read the echo to its end. What a latency-bound RPC client does; a delayed small write (Nagle's
+ * algorithm left on) shows here as ~40 ms per request.
+ */
+export async function rpcSequential(session: Session, options: LoadOptions): Promise<LoadResult> {
+  const started = Date.now();
+  for (let i = 0; i < options.streams; i++) {
+    const request = pattern(options.bytes, options.seed * 100_000 + i);
+    const stream = await session.open();
+    const [, reply] = await Promise.all([writeAll(stream.writable, request), readAll(stream.readable)]);
+    if (reply.length !== request.length || reply.some((b, at) => b !== request[at])) {
+      throw new Error(`request ${i} on stream ${stream.id}: the reply differs from the request`);
+    }
+  }
+  return { streams: options.streams, bytesEachWay: options.streams * options.bytes, ms: Date.now() - started };
+}
+
+/**
+ * Each side's requests in turn, so each direction's rate is measured alone: the client (`first`)
+ * sends its requests while the server echoes them, then the server sends its own.
+ */
+export async function rpcBothWays(session: Session, options: LoadOptions, first: boolean): Promise<LoadResult> {
+  if (first) {
+    const result = await rpcSequential(session, options);
+    await serveEcho(session, options.streams);
+    return result;
+  }
+  await serveEcho(session, options.streams);
+  return rpcSequential(session, options);
+}
+
 /** Echoes every stream of `session` until it ends. */
 export async function echoEveryStream(session: Session): Promise<void> {
   for await (const stream of session) stream.readable.pipeTo(stream.writable).catch(() => {});

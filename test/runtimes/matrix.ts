@@ -1,8 +1,8 @@
 import { expect } from "vitest";
 import type { Session, SessionCloseInfo } from "../../src/index.js";
 import { dial, listen } from "../../src/adapters/node.js";
-import { echoBothWays, type LoadOptions, type LoadResult } from "./echo-load.js";
-import type { PeerReport } from "./echo-peer.js";
+import { echoBothWays, rpcBothWays, type LoadOptions, type LoadResult } from "./echo-load.js";
+import type { LoadKind, PeerReport } from "./echo-peer.js";
 import type { Exit, RuntimeProcess } from "./runner.js";
 
 /**
@@ -11,12 +11,21 @@ import type { Exit, RuntimeProcess } from "./runner.js";
  * for the test to assert on, and the child's output goes with every failure.
  */
 
+export interface MatrixLoad {
+  kind: LoadKind;
+  streams: number;
+  bytes: number;
+}
+
 /** 50 streams × 256 KiB each way, from each side: 12.5 MiB opened by either peer. */
-export const MATRIX_LOAD = { streams: 50, bytes: 256 * 1024 } as const;
+export const MATRIX_LOAD: MatrixLoad = { kind: "echo", streams: 50, bytes: 256 * 1024 };
+
+/** 1,000 requests of 64 bytes, one stream each, one at a time, from each side. */
+export const RPC_LOAD: MatrixLoad = { kind: "rpc", streams: 1000, bytes: 64 };
 
 /** Arguments of echo-peer.ts for the other side. */
-export function peerArgs(role: "client" | "server", port: number): string[] {
-  return [role, String(port), String(MATRIX_LOAD.streams), String(MATRIX_LOAD.bytes)];
+export function peerArgs(role: "client" | "server", port: number, load: MatrixLoad = MATRIX_LOAD): string[] {
+  return [role, String(port), String(load.streams), String(load.bytes), load.kind];
 }
 
 export interface MatrixOutcome {
@@ -28,8 +37,9 @@ export interface MatrixOutcome {
 }
 
 /** The Node side's load: seed 2 as a server, 1 as a client, as echo-peer.ts does. */
-function nodeLoad(role: "client" | "server"): LoadOptions {
-  return { ...MATRIX_LOAD, seed: role === "client" ? 1 : 2 };
+function runLoad(session: Session, role: "client" | "server", load: MatrixLoad): Promise<LoadResult> {
+  const options: LoadOptions = { streams: load.streams, bytes: load.bytes, seed: role === "client" ? 1 : 2 };
+  return load.kind === "rpc" ? rpcBothWays(session, options, role === "client") : echoBothWays(session, options);
 }
 
 /** How long this side may still take once the peer finished and exited cleanly (its last bytes are in flight). */
@@ -60,16 +70,26 @@ async function orChildExit<T>(child: RuntimeProcess, promise: Promise<T>, what: 
 }
 
 /** A Node server (streamux/node listen()); the child is the client, started with the port. */
-export async function nodeServer(startClient: (port: number) => Promise<RuntimeProcess>): Promise<MatrixOutcome> {
-  const server = await listen({ host: "127.0.0.1", port: 0 });
+/** PEM certificate and key: the Node side serves or trusts them, the child gets them as files. */
+export interface MatrixTls {
+  cert: string;
+  key: string;
+}
+
+export async function nodeServer(
+  startClient: (port: number) => Promise<RuntimeProcess>,
+  load: MatrixLoad = MATRIX_LOAD,
+  tls?: MatrixTls,
+): Promise<MatrixOutcome> {
+  const server = await listen({ host: "127.0.0.1", port: 0, ...(tls ? { tls } : {}) });
   let child: RuntimeProcess | undefined;
   try {
     child = await startClient(server.address().port);
     const session = await orChildExit(child, server.accept(), "connecting");
-    const load = await orChildExit(child, echoBothWays(session, nodeLoad("server")), "the load finished");
+    const result = await orChildExit(child, runLoad(session, "server", load), "the load finished");
     const closed = await orChildExit(child, session.closed, "closing the session");
     const peer = await child.json<PeerReport>("result");
-    return { node: { load, closed }, peer, exit: await child.exited };
+    return { node: { load: result, closed }, peer, exit: await child.exited };
   } finally {
     child?.kill();
     await server.close();
@@ -77,16 +97,16 @@ export async function nodeServer(startClient: (port: number) => Promise<RuntimeP
 }
 
 /** The child is the server (it prints its port); a Node client (streamux/node dial()) connects. */
-export async function nodeClient(child: RuntimeProcess): Promise<MatrixOutcome> {
+export async function nodeClient(child: RuntimeProcess, load: MatrixLoad = MATRIX_LOAD, tls?: MatrixTls): Promise<MatrixOutcome> {
   let session: Session | undefined;
   try {
     const { port } = await child.json<{ port: number }>("ready");
-    session = await dial({ host: "127.0.0.1", port });
-    const load = await orChildExit(child, echoBothWays(session, nodeLoad("client")), "the load finished");
+    session = await dial({ host: "127.0.0.1", port, ...(tls ? { tls: { ca: tls.cert } } : {}) });
+    const result = await orChildExit(child, runLoad(session, "client", load), "the load finished");
     await session.close();
     const closed = await session.closed;
     const peer = await child.json<PeerReport>("result");
-    return { node: { load, closed }, peer, exit: await child.exited };
+    return { node: { load: result, closed }, peer, exit: await child.exited };
   } finally {
     child.kill();
     await session?.close();
@@ -94,8 +114,8 @@ export async function nodeClient(child: RuntimeProcess): Promise<MatrixOutcome> 
 }
 
 /** Both ends echoed every stream in full, and the runtime's process exited cleanly. */
-export function expectFullEcho(outcome: MatrixOutcome): void {
-  const bytes = MATRIX_LOAD.streams * MATRIX_LOAD.bytes;
+export function expectFullEcho(outcome: MatrixOutcome, load: MatrixLoad = MATRIX_LOAD): void {
+  const bytes = load.streams * load.bytes;
   expect(outcome.exit.code).toBe(0);
   expect(outcome.node.load.bytesEachWay).toBe(bytes);
   expect(outcome.peer.load.bytesEachWay).toBe(bytes);
