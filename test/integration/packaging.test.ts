@@ -11,7 +11,7 @@ import { RuntimeProcess, bunBin, cacheDir, denoBin, denoEnv, requireBuild, root 
 
 /**
  * The package as it would be published: publint, the exports map, the .d.ts files, and the tarball
- * that `npm pack` makes from a clean copy of the repository (no dist/: the prepack step builds it),
+ * that `npm pack` makes from a clean copy of the repository (no dist/: the prepare script builds it),
  * installed with npm into a throwaway consumer project, where Node (ESM and CommonJS), Deno (npm:
  * specifiers), Bun, tsc (the newest and the oldest TypeScript the package supports) and Vite
  * (browser and Workers conditions) must each resolve every entry by name. And the TypeScript source
