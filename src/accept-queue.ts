@@ -1,9 +1,9 @@
 import type { MuxError } from "./errors.js";
 
 /**
- * Streams the peer opened, waiting for the application: a FIFO with a backlog limit
- * (docs/protocol.md: beyond it the session answers RST AcceptQueueFull) and the accept() calls waiting
- * for the next one. Once closed, every waiting and future take() rejects with the session's error.
+ * Streams the peer opened, waiting for the application, and the accept() calls waiting for the next
+ * one: a FIFO whose limit admission.ts keeps. Once closed, every waiting and future take() rejects
+ * with the session's error.
  */
 export class AcceptQueue<T> {
   private items: T[] = [];
@@ -11,10 +11,13 @@ export class AcceptQueue<T> {
   private waiters: { resolve: (v: T) => void; reject: (e: unknown) => void }[] = [];
   private error: MuxError | null = null;
 
-  /** `dead` items are dropped unseen (a stream reset while it waited is no use to accept()). */
+  /**
+   * `dead` items are dropped unseen (a stream reset while it waited is no use to accept());
+   * `taken` is told whenever the application takes an item or starts waiting for one.
+   */
   constructor(
-    readonly backlog: number,
-    private readonly dead: (item: T) => boolean = () => false,
+    private readonly dead: (item: T) => boolean,
+    private readonly taken: () => void,
   ) {}
 
   get length(): number {
@@ -36,10 +39,15 @@ export class AcceptQueue<T> {
         this.items.length = 0;
         this.head = 0;
       }
-      if (!this.dead(item)) return Promise.resolve(item);
+      if (!this.dead(item)) {
+        this.taken();
+        return Promise.resolve(item);
+      }
     }
     if (this.error) return Promise.reject(this.error);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const waiting = new Promise<T>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.taken();
+    return waiting;
   }
 
   /** Drops what is queued (the session fails those streams itself) and fails the waiters. */

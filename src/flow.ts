@@ -14,11 +14,11 @@ export function creditThreshold(windowSize: number): number {
 }
 
 /**
- * Receive-window auto-tuning. A stream whose application has taken everything received by the time
- * credit is due is limited by the window, not by its reader: its window doubles, up to the
- * session's maxWindowSize, by granting the extra with the same WNDINC (granting more than was
+ * Receive-window auto-tuning. A stream whose application ran out of data and waited for more since
+ * credit was last granted is limited by the window, not by its reader: its window doubles, up to
+ * the session's maxWindowSize, by granting the extra with the same WNDINC (granting more than was
  * consumed is allowed; the receiver then promises to buffer that much). A reader that falls behind
- * never grows its buffer. Returns the stream's new window.
+ * always has data waiting and never grows its buffer. Returns the stream's new window.
  */
 export function grownWindow(window: number, maxWindow: number, readerCaughtUp: boolean): number {
   return readerCaughtUp && window < maxWindow ? Math.min(window * 2, maxWindow) : window;

@@ -42,11 +42,16 @@ export class Scheduler {
   private flushQueued = false;
   private blocked = false;
   private closed = false;
-  private pausedReading = false;
+  /** We asked the session to stop reading: answers were piling up behind a backed-up transport. */
+  private backedUp = false;
   private flushWaiters: (() => void)[] = [];
   private readonly flushTask = () => this.flush();
 
-  constructor(private readonly link: DirectTransport) {}
+  /** `backlog(true)` asks the session to stop reading, `backlog(false)` lets it go on. */
+  constructor(
+    private readonly link: DirectTransport,
+    private readonly backlog: (backedUp: boolean) => void,
+  ) {}
 
   /** The transport drained after a write that filled its buffer. */
   drained(): void {
@@ -98,9 +103,9 @@ export class Scheduler {
     this.control.push(type, streamId, value);
     // A peer that makes us answer faster than the connection takes it would grow this queue
     // without bound: stop reading until it drains.
-    if (this.blocked && !this.pausedReading && this.control.length > CONTROL_BACKLOG * 3) {
-      this.pausedReading = true;
-      this.link.pause();
+    if (this.blocked && !this.backedUp && this.control.length > CONTROL_BACKLOG * 3) {
+      this.backedUp = true;
+      this.backlog(true);
     }
     this.schedule();
   }
@@ -148,9 +153,9 @@ export class Scheduler {
       const ok = this.link.write(out.take(), done);
       if (!ok) this.blocked = true;
     }
-    if (this.pausedReading && !this.blocked) {
-      this.pausedReading = false;
-      this.link.resume();
+    if (this.backedUp && !this.blocked) {
+      this.backedUp = false;
+      this.backlog(false);
     }
   }
 

@@ -1,24 +1,33 @@
-import { AcceptQueue } from "./accept-queue.js";
+import { Admission } from "./admission.js";
 import { ErrorCode, MuxError, errorCodeName } from "./errors.js";
 import { answerHeartbeats, Heartbeat } from "./extensions/heartbeat.js";
 import { checkType, HEARTBEAT_TYPE } from "./extensions/typed.js";
 import { Flag, MAX_STREAM_ID } from "./frame/constants.js";
 import { FrameDecoder, type FrameHandler } from "./frame/decode.js";
 import { toBytes } from "./frame/encode.js";
-import { MAX_WINDOW } from "./flow.js";
+import { resolveOptions, type ResolvedOptions } from "./options.js";
+import { ReceiveBudget, STREAM_CHARGE } from "./receive-budget.js";
 import { Scheduler } from "./scheduler.js";
 import { Stream, type StreamHost } from "./stream.js";
 import { streamsTransport, type DirectTransport, type DirectTransportSink, type Transport } from "./transport.js";
 import type { MuxStream, OpenOptions, SessionCloseInfo, SessionOptions } from "./types.js";
 
-const DEFAULT_WINDOW = 256 * 1024;
-const DEFAULT_MAX_WINDOW = 4 * 1024 * 1024;
-const DEFAULT_BACKLOG = 128;
-const DEFAULT_MAX_INCOMING = 65536;
-const DEFAULT_CLOSE_TIMEOUT = 5000;
-
 const EOF_REASON = "read EOF from remote peer";
+/**
+ * How long the GOAWAY that reports an error (or answers the peer's EOF) may take to leave before
+ * the transport is torn down: a peer that sent garbage, or has gone, need not be waited for long
+ * (Go gives up after about 250 ms too). A local close() waits closeTimeout instead.
+ */
+const ERROR_CLOSE_TIMEOUT = 250;
 const noop = () => {};
+
+/** Why reading from the transport is paused; it resumes once no reason is left. */
+const enum ReadPause {
+  /** The accept queue is full and a new stream waits for the application (admission.ts). */
+  Admission = 1,
+  /** The transport is backed up while our answers pile up (scheduler.ts). */
+  Backlog = 2,
+}
 
 interface Ending {
   /** What goes to the peer in a GOAWAY before the transport closes, if anything. */
@@ -26,6 +35,8 @@ interface Ending {
   cause?: unknown;
   /** The transport is broken: tear it down instead of ending it gracefully. */
   abort?: boolean;
+  /** How long the GOAWAY may take before the transport is torn down; default closeTimeout. */
+  timeout?: number;
 }
 
 /**
@@ -49,65 +60,74 @@ export class Session implements AsyncIterable<MuxStream> {
   readonly windowSize: number;
   readonly maxWindowSize: number;
 
+  private readonly options: ResolvedOptions;
   private readonly typed: boolean;
   private readonly link: DirectTransport;
   private readonly scheduler: Scheduler;
   private readonly decoder: FrameDecoder;
   private readonly host: StreamHost;
   private readonly streams = new Map<number, Stream>();
-  private readonly acceptQueue: AcceptQueue<Stream>;
-  private readonly maxIncoming: number;
-  private readonly closeTimeout: number;
-  /** Peer-opened streams in the table, and those of them still waiting for their type bytes. */
+  private readonly admission: Admission<Stream>;
+  private readonly budget: ReceiveBudget;
+  /** Peer-opened streams in the table. */
   private incomingCount = 0;
-  private typePending = 0;
-  /**
-   * Streams that found the accept queue full, waiting one macrotask for the application to make
-   * room (see offerToAccept); at most one backlog's worth.
-   */
-  private overflow: Stream[] = [];
-  private overflowTimer: ReturnType<typeof setTimeout> | null = null;
   private nextId: number;
   /** The most recent SYN received: a GOAWAY's last-stream-id (Go: 1 on a server, 0 on a client, before any). */
   private lastRemoteSyn: number;
   private localGoAway = false;
   private remoteGoAway: { code: number; debug: Uint8Array } | undefined;
+  /** The lowest last-stream-id the peer's GOAWAYs named: our streams above it are already failed. */
+  private goneAwayAbove = MAX_STREAM_ID;
+  /** ReadPause reasons in effect. */
+  private readPaused = 0;
   private endError: MuxError | null = null;
   private ending: Promise<void> | null = null;
   private resolveClosed!: (info: SessionCloseInfo) => void;
   private heartbeat: Heartbeat | null = null;
   private _incoming: ReadableStream<MuxStream> | null = null;
 
-  private constructor(transport: Transport, options: SessionOptions = {}, isClient: boolean) {
+  private constructor(transport: Transport, options: SessionOptions | undefined, isClient: boolean) {
+    const o = (this.options = resolveOptions(options));
     this.isClient = isClient;
-    this.windowSize = checkSize("windowSize", options.windowSize ?? DEFAULT_WINDOW, MAX_WINDOW);
-    this.maxWindowSize = Math.max(
-      this.windowSize,
-      checkSize("maxWindowSize", options.maxWindowSize ?? Math.max(DEFAULT_MAX_WINDOW, this.windowSize), MAX_WINDOW),
-    );
-    this.maxIncoming = checkSize("maxIncomingStreams", options.maxIncomingStreams ?? DEFAULT_MAX_INCOMING);
-    this.acceptQueue = new AcceptQueue<Stream>(
-      checkSize("acceptBacklog", options.acceptBacklog ?? DEFAULT_BACKLOG),
+    this.windowSize = o.windowSize;
+    this.maxWindowSize = o.maxWindowSize;
+    this.typed = o.typed;
+    this.budget = new ReceiveBudget(o.receiveBudget);
+    this.admission = new Admission<Stream>(
+      o.acceptBacklog,
+      {
+        pauseReading: () => {
+          this.decoder.hold();
+          this.pauseReading(ReadPause.Admission);
+        },
+        // Not from inside the application's accept() call: decoding resumes on its own turn.
+        resumeReading: () => queueMicrotask(() => this.resumeDecoding()),
+        refuse: (s) => {
+          this.scheduler.rst(s.id, ErrorCode.AcceptQueueFull);
+          s.fail(new MuxError(ErrorCode.AcceptQueueFull, "the accept queue was full"));
+        },
+      },
       (s) => s.ended,
     );
-    this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    this.typed = options.typed === true || options.heartbeat !== undefined;
     this.nextId = isClient ? 3 : 2;
     this.lastRemoteSyn = isClient ? 0 : 1;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
 
     this.link = transport.direct ?? streamsTransport(transport);
-    this.scheduler = new Scheduler(this.link);
+    this.scheduler = new Scheduler(this.link, (backedUp) =>
+      backedUp ? this.pauseReading(ReadPause.Backlog) : this.resumeReading(ReadPause.Backlog),
+    );
     this.host = {
       windowSize: this.windowSize,
       maxWindowSize: this.maxWindowSize,
       scheduler: this.scheduler,
+      budget: this.budget,
       forget: (s) => this.forget(s),
       typeReceived: (s) => this.typeReceived(s),
     };
     this.decoder = new FrameDecoder(this.frameHandler());
-    if (options.heartbeat) {
-      this.heartbeat = this.newHeartbeat(options);
+    if (o.heartbeat) {
+      this.heartbeat = this.newHeartbeat();
       this.heartbeat.start();
     }
     this.link.start(this.transportSink());
@@ -117,12 +137,32 @@ export class Session implements AsyncIterable<MuxStream> {
 
   /** Opens a stream. Nothing goes on the wire until its first write (the SYN rides on it). */
   open(options: OpenOptions = {}): Promise<MuxStream> {
+    let type: number;
+    try {
+      type = this.streamType(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.openStream(type);
+  }
+
+  /** Checks open()'s options; the stream's type (0 when the session is not typed). */
+  private streamType(options: OpenOptions): number {
+    if (typeof options !== "object" || options === null) throw new TypeError("open() takes an options object");
+    for (const key of Object.keys(options)) {
+      if (key !== "type") throw new TypeError(`unknown option "${key}" in open(); known options: type`);
+    }
+    if (options.type === undefined) return 0;
+    if (!this.typed) throw new TypeError("open({ type }) needs a typed session ({ typed: true } on both peers)");
+    // The heartbeat's own type: the peer would answer the stream as a heartbeat, never accept it.
+    if (options.type === HEARTBEAT_TYPE) throw new RangeError("open({ type }): 0xFFFFFFFF is reserved for the heartbeat");
+    return checkType(options.type);
+  }
+
+  private openStream(type: number): Promise<MuxStream> {
     if (this.endError) return Promise.reject(this.endError);
     if (this.remoteGoAway) {
       return Promise.reject(new MuxError(ErrorCode.RemoteGoneAway, "the peer sent GOAWAY: no new streams", { remote: true }));
-    }
-    if (options.type !== undefined && !this.typed) {
-      return Promise.reject(new TypeError("open({ type }) needs a typed session ({ typed: true } on both peers)"));
     }
     // Ids only grow and are never reused (docs/protocol.md, "Stream ids").
     if (this.nextId > MAX_STREAM_ID) {
@@ -132,13 +172,13 @@ export class Session implements AsyncIterable<MuxStream> {
     this.nextId += 2;
     const stream = new Stream(this.host, id, false);
     this.streams.set(id, stream);
-    if (this.typed) stream.sendType(checkType(options.type ?? 0));
+    if (this.typed) stream.sendType(type);
     return Promise.resolve(stream);
   }
 
   /** The next stream the peer opened. Rejects with MuxError once the session has ended. */
   accept(): Promise<MuxStream> {
-    return this.acceptQueue.take();
+    return this.admission.queue.take();
   }
 
   /** The accept queue as a stream; it closes when the session ends. */
@@ -190,7 +230,7 @@ export class Session implements AsyncIterable<MuxStream> {
     if (!this.typed) {
       return Promise.reject(new TypeError("ping() needs a typed session ({ typed: true } or heartbeat options on both peers)"));
     }
-    this.heartbeat ??= this.newHeartbeat({});
+    this.heartbeat ??= this.newHeartbeat();
     return this.heartbeat.ping(timeoutMs);
   }
 
@@ -232,6 +272,10 @@ export class Session implements AsyncIterable<MuxStream> {
     if (!stream.receive(payload, fin)) {
       this.scheduler.rst(id, ErrorCode.FlowControlError);
       stream.fail(new MuxError(ErrorCode.FlowControlError, "the peer sent more than the window allows"));
+    } else if (this.budget.exceeded) {
+      // This stream's data took the session past its receive budget: it goes, with what it holds.
+      this.scheduler.rst(id, ErrorCode.EnhanceYourCalm);
+      stream.fail(new MuxError(ErrorCode.EnhanceYourCalm, "the session's receive budget is spent"));
     }
   }
 
@@ -241,75 +285,60 @@ export class Session implements AsyncIterable<MuxStream> {
     }
     if (this.streams.has(id)) throw new MuxError(ErrorCode.ProtocolError, `second SYN for stream ${id}`);
     this.lastRemoteSyn = id;
-    if (this.localGoAway) {
+    // A refused stream is never entered in the table (docs/protocol.md, "Go quirks a port must
+    // tolerate": Go leaks it; we must not), so the rest of its frame is dropped.
+    if (this.localGoAway || this.incomingCount >= this.options.maxIncomingStreams) {
       this.scheduler.rst(id, ErrorCode.StreamRefused);
       return undefined;
     }
-    if (this.incomingCount >= this.maxIncoming) {
-      this.scheduler.rst(id, ErrorCode.StreamRefused);
-      return undefined;
-    }
-    // The refused stream is forgotten at once (docs/protocol.md: Go leaks it; we must not).
-    if (this.backlogFull() && this.overflow.length >= this.acceptQueue.backlog) {
-      this.scheduler.rst(id, ErrorCode.AcceptQueueFull);
+    if (!this.budget.tryCharge(STREAM_CHARGE)) {
+      this.scheduler.rst(id, ErrorCode.EnhanceYourCalm);
       return undefined;
     }
     const stream = new Stream(this.host, id, true);
     this.streams.set(id, stream);
     this.incomingCount++;
     if (this.typed) {
-      this.typePending++;
+      this.admission.typePendingAdded();
       stream.expectType();
     } else {
-      this.offerToAccept(stream);
+      this.admission.offer(stream);
     }
     return stream;
   }
 
-  private backlogFull(): boolean {
-    return this.acceptQueue.length + this.typePending >= this.acceptQueue.backlog;
+  private typeReceived(stream: Stream): void {
+    this.admission.typePendingRemoved();
+    // A typed session answers heartbeats itself; they never reach accept().
+    if (stream.type === HEARTBEAT_TYPE) void answerHeartbeats(stream);
+    else this.admission.offer(stream);
   }
 
   /**
-   * Queues a new stream for accept(). A burst of SYNs is decoded in one go, before an accept loop
-   * gets to run even once; so a stream that finds the queue full waits until the next macrotask
-   * (by then a running accept loop has drained the queue) and is refused only if there is still
-   * no room: RST AcceptQueueFull, and forgotten.
+   * The peer's GOAWAY: our streams above its last-stream-id were never seen by the peer and never
+   * will be (docs/protocol.md, "Ending a session"). Only a GOAWAY that lowers that id has streams
+   * to fail, and only our own ids in the range it gives up: no frame walks the whole table.
    */
-  private offerToAccept(stream: Stream): void {
-    if (this.overflow.length === 0 && !this.backlogFull()) return this.acceptQueue.push(stream);
-    this.overflow.push(stream);
-    if (this.overflowTimer) return;
-    this.overflowTimer = setTimeout(() => {
-      this.overflowTimer = null;
-      const waiting = this.overflow;
-      this.overflow = [];
-      for (const s of waiting) {
-        if (s.ended) continue; // reset meanwhile, or the session ended
-        if (!this.backlogFull()) {
-          this.acceptQueue.push(s);
-        } else {
-          this.scheduler.rst(s.id, ErrorCode.AcceptQueueFull);
-          s.fail(new MuxError(ErrorCode.AcceptQueueFull, "the accept queue was full"));
-        }
-      }
-    }, 0);
-  }
-
-  private typeReceived(stream: Stream): void {
-    this.typePending--;
-    // A typed session answers heartbeats itself; they never reach accept().
-    if (stream.type === HEARTBEAT_TYPE) void answerHeartbeats(stream);
-    else this.offerToAccept(stream);
-  }
-
   private onGoAway(last: number, code: number, debug: Uint8Array): void {
     this.remoteGoAway = { code, debug };
-    // Our streams above `last` were never seen by the peer and never will be.
-    for (const s of this.streams.values()) {
-      if (this.isOwn(s.id) && s.id > last) {
-        s.fail(new MuxError(ErrorCode.RemoteGoneAway, "the peer went away before this stream reached it", { remote: true }));
+    const above = this.goneAwayAbove;
+    if (last >= above) return;
+    this.goneAwayAbove = last;
+    const highest = Math.min(above, this.nextId - 2);
+    let first = last + 1;
+    if (!this.isOwn(first)) first++;
+    if (first > highest) return;
+    const doomed: Stream[] = [];
+    if ((highest - first) / 2 + 1 > this.streams.size) {
+      for (const s of this.streams.values()) if (this.isOwn(s.id) && s.id > last && s.id <= highest) doomed.push(s);
+    } else {
+      for (let id = first; id <= highest; id += 2) {
+        const s = this.streams.get(id);
+        if (s) doomed.push(s);
       }
+    }
+    for (const s of doomed) {
+      s.fail(new MuxError(ErrorCode.RemoteGoneAway, "the peer went away before this stream reached it", { remote: true }));
     }
   }
 
@@ -322,7 +351,36 @@ export class Session implements AsyncIterable<MuxStream> {
     this.streams.delete(stream.id);
     if (this.isOwn(stream.id)) return;
     this.incomingCount--;
-    if (this.typed && stream.type === undefined) this.typePending--;
+    this.budget.release(STREAM_CHARGE);
+    if (this.typed && stream.type === undefined) this.admission.typePendingRemoved();
+  }
+
+  private pauseReading(reason: ReadPause): void {
+    if (this.readPaused === 0) this.link.pause();
+    this.readPaused |= reason;
+  }
+
+  private resumeReading(reason: ReadPause): void {
+    if (!(this.readPaused & reason)) return;
+    this.readPaused &= ~reason;
+    if (this.readPaused === 0 && !this.endError) this.link.resume();
+  }
+
+  /** Admission made room: decode what waited, then read the transport again. */
+  private resumeDecoding(): void {
+    if (this.endError) return;
+    this.decode(() => this.decoder.release());
+    if (!this.decoder.held) this.resumeReading(ReadPause.Admission);
+  }
+
+  /** Runs the decoder; a protocol violation it finds ends the session. */
+  private decode(run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      const e = err instanceof MuxError ? err : new MuxError(ErrorCode.InternalError, String(err), { cause: err });
+      void this.die(e.code, e.message, { wire: { code: e.code, debug: e.message }, cause: err, timeout: ERROR_CLOSE_TIMEOUT });
+    }
   }
 
   // ---- the transport ----------------------------------------------------------------------
@@ -331,14 +389,13 @@ export class Session implements AsyncIterable<MuxStream> {
     return {
       data: (chunk) => {
         if (this.endError) return;
-        try {
-          this.decoder.push(chunk);
-        } catch (err) {
-          const e = err instanceof MuxError ? err : new MuxError(ErrorCode.InternalError, String(err), { cause: err });
-          void this.die(e.code, e.message, { wire: { code: e.code, debug: e.message }, cause: err });
-        }
+        this.decode(() => this.decoder.push(chunk));
       },
-      end: () => void this.die(ErrorCode.PeerEOF, EOF_REASON, { wire: { code: ErrorCode.PeerEOF, debug: EOF_REASON } }),
+      end: () =>
+        void this.die(ErrorCode.PeerEOF, EOF_REASON, {
+          wire: { code: ErrorCode.PeerEOF, debug: EOF_REASON },
+          timeout: ERROR_CLOSE_TIMEOUT,
+        }),
       // A transport that knows why it failed says so with a MuxError (say, a text message on a
       // WebSocket: ProtocolError); any other failure means the connection is gone.
       error: (err) =>
@@ -352,16 +409,17 @@ export class Session implements AsyncIterable<MuxStream> {
     };
   }
 
-  private newHeartbeat(options: SessionOptions): Heartbeat {
+  private newHeartbeat(): Heartbeat {
     return new Heartbeat(
       {
-        open: (o) => this.open(o),
+        open: () => this.openStream(HEARTBEAT_TYPE),
         timedOut: () =>
           void this.die(ErrorCode.WriteTimeout, "heartbeat timed out", {
             wire: { code: ErrorCode.WriteTimeout, debug: "heartbeat timed out" },
+            timeout: ERROR_CLOSE_TIMEOUT,
           }),
       },
-      options.heartbeat,
+      this.options.heartbeat ?? {},
     );
   }
 
@@ -380,18 +438,16 @@ export class Session implements AsyncIterable<MuxStream> {
     const info: SessionCloseInfo = { code, reason };
     if (this.remoteGoAway) info.remote = this.remoteGoAway;
     this.heartbeat?.stop(err);
-    if (this.overflowTimer) clearTimeout(this.overflowTimer);
-    this.overflow = [];
+    this.admission.close(err);
     for (const s of this.streams.values()) s.fail(err, true);
     this.streams.clear();
-    this.acceptQueue.close(err);
     let transportClosed: Promise<void>;
     if (how.abort) {
       this.link.destroy();
       transportClosed = Promise.resolve();
     } else {
       if (how.wire) void this.scheduler.goAway(this.lastRemoteSyn, how.wire.code, toBytes(how.wire.debug), false);
-      transportClosed = this.bounded(this.scheduler.finish());
+      transportClosed = this.bounded(this.scheduler.finish(), how.timeout ?? this.options.closeTimeout);
     }
     void transportClosed.then(() => {
       this.resolveClosed(info);
@@ -400,13 +456,13 @@ export class Session implements AsyncIterable<MuxStream> {
     return this.ending;
   }
 
-  /** A graceful transport end may hang on a peer that stops reading: give up after closeTimeout. */
-  private bounded(ended: Promise<void>): Promise<void> {
+  /** A graceful transport end may hang on a peer that stops reading: give up after `ms`. */
+  private bounded(ended: Promise<void>, ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.link.destroy();
         resolve();
-      }, this.closeTimeout);
+      }, ms);
       (timer as { unref?: () => void }).unref?.();
       ended.then(noop, noop).then(() => {
         clearTimeout(timer);
@@ -414,11 +470,4 @@ export class Session implements AsyncIterable<MuxStream> {
       });
     });
   }
-}
-
-function checkSize(name: string, value: number, max = 0x7fffffff): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${value}`);
-  }
-  return value;
 }

@@ -2,6 +2,8 @@ import { ErrorCode, MuxError } from "./errors.js";
 import { Flag, FrameType, MAX_PAYLOAD } from "./frame/constants.js";
 import type { Completion, Output } from "./frame/output.js";
 import { creditThreshold, grownWindow, MAX_WINDOW } from "./flow.js";
+import { ReceiveBuffer } from "./receive-buffer.js";
+import type { ReceiveBudget } from "./receive-budget.js";
 import type { Scheduler, Sender } from "./scheduler.js";
 import type { MuxStream } from "./types.js";
 
@@ -11,6 +13,8 @@ export interface StreamHost {
   /** How far auto-tuning may grow a stream's receive window (see flow.ts). */
   readonly maxWindowSize: number;
   readonly scheduler: Scheduler;
+  /** The session-wide bound on received bytes held (receive-budget.ts). */
+  readonly budget: ReceiveBudget;
   /** The stream has ended in both directions (or was reset): drop it from the stream table. */
   forget(stream: Stream): void;
   /** A typed stream's 4-byte type has arrived (acceptor side). */
@@ -28,6 +32,7 @@ const FAILED = 64; // reset, or the session ended
 const FORGOTTEN = 128;
 const TYPE_PENDING = 256; // acceptor: the 4 type bytes have not all arrived
 const TYPE_TO_SEND = 512; // opener: the type header is still to go out, in the SYN frame
+const STARVED = 1024; // the reader waited for data since credit was last granted (it keeps up)
 
 const noop = () => {};
 
@@ -69,9 +74,8 @@ export class Stream implements MuxStream, Sender, Completion {
   private recvUngranted = 0;
   /** This stream's receive window: the session's windowSize, grown by auto-tuning. */
   private recvWindow: number;
-  /** Received data not yet taken by the application. */
-  private recvQueue: Uint8Array[] | null = null;
-  private recvHead = 0;
+  /** Received data not yet taken by the application; created when first needed. */
+  private recv: ReceiveBuffer | null = null;
   private readController: ReadableStreamDefaultController<Uint8Array> | null = null;
   /** A read is waiting for data: the readable's pull, or a direct read(). */
   private readWaiting = false;
@@ -191,6 +195,7 @@ export class Stream implements MuxStream, Sender, Completion {
     return new Promise((resolve, reject) => {
       this.directRead = { resolve, reject };
       this.readWaiting = true;
+      this.state |= STARVED;
     });
   }
 
@@ -363,7 +368,8 @@ export class Stream implements MuxStream, Sender, Completion {
       if (this.readWaiting) {
         this.deliver(payload);
       } else {
-        (this.recvQueue ??= []).push(payload);
+        // Charged whatever the outcome: the session resets the stream if the budget is passed.
+        this.host.budget.charge((this.recv ??= new ReceiveBuffer()).push(payload));
       }
     }
     if (fin) {
@@ -416,15 +422,17 @@ export class Stream implements MuxStream, Sender, Completion {
 
   /** Takes the oldest received chunk; the application has consumed it. */
   private dequeue(): Uint8Array {
-    const q = this.recvQueue!;
-    const chunk = q[this.recvHead]!;
-    q[this.recvHead++] = undefined as unknown as Uint8Array;
-    if (this.recvHead === q.length) {
-      q.length = 0;
-      this.recvHead = 0;
-    }
+    const recv = this.recv!;
+    const held = recv.held;
+    const chunk = recv.shift();
+    this.host.budget.release(held - recv.held);
     this.consumed(chunk.length);
     return chunk;
+  }
+
+  /** Drops what is buffered (reset, or the application stopped reading). */
+  private dropReceived(): void {
+    if (this.recv !== null) this.host.budget.release(this.recv.clear());
   }
 
   private pull(c: ReadableStreamDefaultController<Uint8Array>): void {
@@ -441,10 +449,11 @@ export class Stream implements MuxStream, Sender, Completion {
       return;
     }
     this.readWaiting = true;
+    this.state |= STARVED;
   }
 
   private queueLength(): number {
-    return this.recvQueue === null ? 0 : this.recvQueue.length - this.recvHead;
+    return this.recv === null ? 0 : this.recv.length;
   }
 
   /** The application took `n` bytes: grant them back, in batches (see flow.ts). */
@@ -452,7 +461,11 @@ export class Stream implements MuxStream, Sender, Completion {
     if (this.state & (FIN_RECEIVED | FAILED)) return;
     this.recvUngranted += n;
     if (this.recvUngranted >= creditThreshold(this.recvWindow)) {
-      const window = grownWindow(this.recvWindow, this.host.maxWindowSize, this.queueLength() === 0);
+      // Windows grow only while the reader keeps up (it ran out of data and waited since the last
+      // grant) and the session's budget has room to spare.
+      const keepsUp = (this.state & STARVED) !== 0 && !this.host.budget.pressed;
+      this.state &= ~STARVED;
+      const window = grownWindow(this.recvWindow, this.host.maxWindowSize, keepsUp);
       const grant = this.recvUngranted + (window - this.recvWindow);
       this.recvWindow = window;
       this.recvUngranted = 0;
@@ -484,8 +497,7 @@ export class Stream implements MuxStream, Sender, Completion {
   private closeRead(): void {
     if (this.state & READ_CLOSED) return;
     this.state |= READ_CLOSED;
-    this.recvQueue = null;
-    this.recvHead = 0;
+    this.dropReceived();
     if (!(this.state & READ_DONE)) this.errorRead(new MuxError(ErrorCode.StreamClosed, "stream closed"));
     this.maybeEnded();
   }
@@ -534,8 +546,7 @@ export class Stream implements MuxStream, Sender, Completion {
     this.finDone = null;
     this.writeController?.error(err);
     if (!(keepFinishedRead && this.state & FIN_RECEIVED)) {
-      this.recvQueue = null;
-      this.recvHead = 0;
+      this.dropReceived();
       if (!(this.state & READ_DONE)) this.errorRead(err);
     }
     if (!(this.state & FORGOTTEN)) {

@@ -9,15 +9,29 @@ export interface SessionOptions {
    * keep every window fixed, as Go does.
    */
   maxWindowSize?: number;
-  /** Streams waiting for accept(); default 128. Beyond it a new stream gets RST AcceptQueueFull. */
+  /**
+   * Streams waiting for accept(); default 128. A stream that finds the queue full waits a moment
+   * (reading pauses for at most 20 ms) for a running accept loop to make room; failing that it gets
+   * RST AcceptQueueFull, and so do the streams after it until the application accepts again.
+   */
   acceptBacklog?: number;
   /** Cap on streams the peer may have open at once; default 65536. Beyond it: RST StreamRefused. */
   maxIncomingStreams?: number;
+  /**
+   * The most memory, in bytes, the peer can make this session hold: every stream's unread data
+   * (counted as the buffers it keeps alive) plus about 1.5 KB per stream the peer has open.
+   * Default 64 MiB. Past half of it receive windows stop growing; a new stream that would pass it
+   * is refused and a stream whose data passes it is reset, both with RST EnhanceYourCalm.
+   */
+  receiveBudget?: number;
   /** muxado's typed streams: a 4-byte type travels first on every stream. Both peers must agree. */
   typed?: boolean;
   /** muxado's heartbeat (implies `typed`): measure round trips, detect a silent peer. */
   heartbeat?: HeartbeatOptions;
-  /** How long close() waits for the final GOAWAY to leave before tearing the transport down; default 5000 ms. */
+  /**
+   * How long close() waits for the final GOAWAY to leave before tearing the transport down;
+   * default 5000 ms. A session that ends on an error or on the peer's EOF waits at most 250 ms.
+   */
   closeTimeout?: number;
 }
 
@@ -35,7 +49,7 @@ export interface HeartbeatOptions {
 }
 
 export interface OpenOptions {
-  /** The stream's type on a typed session (uint32; 0xFFFFFFFF is the heartbeat's). */
+  /** The stream's type on a typed session: a uint32 other than 0xFFFFFFFF (the heartbeat's). */
   type?: number;
 }
 

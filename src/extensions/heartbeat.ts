@@ -1,4 +1,5 @@
 import { ErrorCode, MuxError } from "../errors.js";
+import { concat } from "../frame/decode.js";
 import type { HeartbeatOptions, MuxStream, OpenOptions } from "../types.js";
 import { HEARTBEAT_TYPE } from "./typed.js";
 
@@ -144,7 +145,7 @@ class FourByteReader {
   private readonly buf = new Uint8Array(4);
   private have = 0;
 
-  push(chunk: Uint8Array, each: (value: number, bytes: Uint8Array) => void): void {
+  push(chunk: Uint8Array, each: (value: number) => void): void {
     for (let i = 0; i < chunk.length; ) {
       const n = Math.min(4 - this.have, chunk.length - i);
       this.buf.set(chunk.subarray(i, i + n), this.have);
@@ -152,24 +153,28 @@ class FourByteReader {
       i += n;
       if (this.have === 4) {
         this.have = 0;
-        each(((this.buf[0]! << 24) | (this.buf[1]! << 16) | (this.buf[2]! << 8) | this.buf[3]!) >>> 0, this.buf.slice());
+        each(((this.buf[0]! << 24) | (this.buf[1]! << 16) | (this.buf[2]! << 8) | this.buf[3]!) >>> 0);
       }
     }
   }
 }
 
-/** The answering side: echo every 4-byte id read on a heartbeat stream, until it ends. */
+/**
+ * The answering side: echo every 4-byte id read on a heartbeat stream, until it ends. One read's
+ * answers at a time, as Go's responder does: the next read waits until the peer has taken the last
+ * answers, so a peer that sends ids and never reads the answers stops being read, and flow control
+ * stops it sending (nothing queues up here).
+ */
 export async function answerHeartbeats(stream: MuxStream): Promise<void> {
-  const reader = stream.readable.getReader();
-  const writer = stream.writable.getWriter();
-  const ids = new FourByteReader();
+  let carry = new Uint8Array(0);
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      ids.push(value, (_id, bytes) => void writer.write(bytes).catch(noop));
+    for (let chunk = await stream.read(); chunk !== null; chunk = await stream.read()) {
+      const bytes = carry.length === 0 ? chunk : concat([carry, chunk]);
+      const whole = bytes.length - (bytes.length % 4);
+      carry = bytes.slice(whole);
+      if (whole > 0) await stream.write(bytes.subarray(0, whole));
     }
-    await writer.close();
+    await stream.closeWrite();
   } catch {
     // The stream or session ended: nothing left to answer.
   }

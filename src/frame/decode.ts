@@ -48,29 +48,66 @@ export class FrameDecoder {
   /** RST, WNDINC and GOAWAY payloads are gathered here (GOAWAY capped at 8 + 1 MiB). */
   private fixed: Uint8Array | null = null;
   private fixedHave = 0;
+  /** Set by hold(): decoding stops after the frame (or piece) being handled. */
+  private holding = false;
+  /** Bytes not decoded yet because of a hold, oldest first. */
+  private backlog: Uint8Array[] = [];
 
   constructor(private readonly handler: FrameHandler) {}
 
   /** Feeds bytes. Throws MuxError on a protocol violation. */
   push(chunk: Uint8Array): void {
     if (this.state === State.Failed) throw new MuxError(ErrorCode.ProtocolError, "decoder already failed");
+    if (this.holding || this.backlog.length > 0) {
+      this.backlog.push(chunk);
+      return;
+    }
+    this.run(chunk);
+  }
+
+  /**
+   * Stops decoding once the current handler call returns: the rest of the chunk, and whatever is
+   * pushed meanwhile, waits until release(). A handler calls this when the frames behind the one
+   * it handles must wait (the session's accept queue is full).
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Decodes what waited since hold(), until it is all done or a handler holds again. Throws as push() does. */
+  release(): void {
+    this.holding = false;
+    while (!this.holding && this.backlog.length > 0 && this.state !== State.Failed) this.run(this.backlog.shift()!);
+  }
+
+  /** Whether bytes wait for release(). */
+  get held(): boolean {
+    return this.holding || this.backlog.length > 0;
+  }
+
+  private run(chunk: Uint8Array): void {
     try {
       this.consume(chunk);
     } catch (err) {
       this.state = State.Failed;
+      this.backlog = [];
       throw err;
     }
   }
 
   /** True when no frame is partly received: an EOF now falls between frames. */
   get idle(): boolean {
-    return this.state === State.Header && this.have === 0;
+    return this.state === State.Header && this.have === 0 && this.backlog.length === 0;
   }
 
   private consume(chunk: Uint8Array): void {
     let pos = 0;
     const end = chunk.length;
     while (pos < end || (this.state === State.Data && this.length === 0)) {
+      if (this.holding) {
+        this.backlog.unshift(chunk.subarray(pos));
+        return;
+      }
       switch (this.state) {
         case State.Header: {
           if (this.have === 0 && end - pos >= HEADER_SIZE) {

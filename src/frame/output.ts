@@ -4,6 +4,7 @@ import { writeHeader, writeU32 } from "./encode.js";
 /** Payloads at least this large go out as views of the caller's bytes instead of being copied. */
 const COPY_LIMIT = 2048;
 const SLAB_SIZE = 64 * 1024;
+const EMPTY = new Uint8Array(0);
 
 /**
  * Gathers the frames of one flush into as few buffers as possible: headers and small payloads are
@@ -23,7 +24,8 @@ export class Output {
   bytes = 0;
   /** Writers waiting for this flush's bytes to be taken by the transport. */
   completions: Completion[] = [];
-  private slab = new Uint8Array(SLAB_SIZE);
+  /** Allocated on first use: an idle session holds no output buffer. */
+  private slab = EMPTY;
   private pos = 0;
   private start = 0;
 

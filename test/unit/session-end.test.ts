@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ErrorCode, MuxError } from "../../src/index.js";
-import { bytes, frame, is, startSession, within } from "../support/raw-peer.js";
+import { bytes, frame, is, startSession, state, within, type SessionUnderTest } from "../support/raw-peer.js";
 
 // docs/protocol.md, "Ending a session".
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -114,4 +114,35 @@ describe("ending a session", () => {
     await expect(session.accept()).rejects.toBeInstanceOf(MuxError);
     await expect(s.writable.getWriter().write(bytes("y"))).rejects.toBeInstanceOf(MuxError);
   });
+
+  describe("a peer that stops reading", () => {
+    afterEach(() => void vi.useRealTimers());
+
+    /** Until the session has armed a timer (on the fake clock): it is waiting for its transport to end. */
+    async function untilTimerArmed(): Promise<void> {
+      while (vi.getTimerCount() === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    for (const [ending, code, provoke] of [
+      ["a session error", ErrorCode.FrameSizeError, (peer: SessionUnderTest["peer"]) => peer.sendBytes(Uint8Array.of(0, 0, 5, 0x00, 0, 0, 0, 3, 1, 2, 3, 4, 5))],
+      ["the peer's EOF", ErrorCode.PeerEOF, (peer: SessionUnderTest["peer"]) => peer.end()],
+    ] as const) {
+      it(`holds the transport at most 250 ms after ${ending}, whatever closeTimeout says`, async () => {
+        const { session, peer, pair } = startSession("server", { closeTimeout: 60_000 }, { highWaterMark: 1024 });
+        await peer.send(frame.syn(3), frame.wndInc(3, 1 << 20));
+        const s = await within(session.accept(), "accept()");
+        pair.pause("b");
+        // Far more than the connection buffers: the writer is stuck behind a peer that reads nothing.
+        s.write(new Uint8Array(1 << 20)).catch(() => {});
+        vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+        await provoke(peer);
+        await untilTimerArmed();
+        await vi.advanceTimersByTimeAsync(249);
+        expect(await state(session.closed)).toBe("pending");
+        await vi.advanceTimersByTimeAsync(1);
+        expect((await session.closed).code).toBe(code);
+      });
+    }
+  });
 });
+

@@ -89,4 +89,43 @@ describe("GOAWAY", () => {
     const theirs = await within(session.accept(), "accept()");
     expect(await readText(theirs.readable.getReader(), 4)).toBe("mine");
   });
+
+  it("a later GOAWAY with a lower last id fails the streams between; one with a higher id revives nothing", async () => {
+    const { session, peer } = startSession("client");
+    const streams = [];
+    for (let i = 0; i < 5; i++) {
+      const s = await session.open();
+      await s.writable.getWriter().write(bytes("x"));
+      streams.push(s); // ids 3, 5, 7, 9, 11
+    }
+    const failed = streams.map((s) => s.closed.then(() => false, () => true));
+    await peer.send(frame.goAway(9, ErrorCode.NoError));
+    expect(await within(failed[4]!, "stream 11 to fail")).toBe(true);
+    await peer.send(frame.goAway(11, ErrorCode.NoError), frame.goAway(5, ErrorCode.NoError));
+    expect(await within(Promise.all(failed.slice(2)), "streams 7 and 9 to fail")).toEqual([true, true, true]);
+    await peer.send(frame.data(3, "three"), frame.data(5, "five"));
+    expect(await readText(streams[0]!.readable.getReader(), 5)).toBe("three");
+    expect(await readText(streams[1]!.readable.getReader(), 4)).toBe("five");
+  });
+
+  it("a GOAWAY that does not lower the last id looks at no stream: a flood of them costs the same with 10,000 streams open", async () => {
+    const { session, peer } = startSession("client");
+    for (let i = 0; i < 10_000; i++) await session.open(); // never written to: ours alone, in the table
+    await peer.send(frame.goAway(0x7ffffffe, ErrorCode.NoError));
+    // Count the table walks by counting Map iterations over the session's stream table.
+    const iterate = Map.prototype.values;
+    let walks = 0;
+    Map.prototype.values = function (this: Map<unknown, unknown>) {
+      if (this.size >= 10_000) walks++;
+      return iterate.call(this);
+    };
+    try {
+      await peer.send(...Array.from({ length: 1000 }, () => frame.goAway(0x7ffffffe, ErrorCode.NoError)));
+      await peer.barrier();
+    } finally {
+      Map.prototype.values = iterate;
+    }
+    expect(walks).toBe(0);
+  });
 });
+
