@@ -1,5 +1,5 @@
 export { Session } from "./session.js";
 export { ErrorCode, MuxError, errorCodeName, isMuxError, type ErrorCodeName } from "./errors.js";
-export type { Transport, DirectTransport, DirectTransportSink } from "./transport.js";
+export type { Transport, Link, LinkSink } from "./link/link.js";
 export type { SessionOptions, SessionCloseInfo, MuxStream, OpenOptions, HeartbeatOptions } from "./types.js";
 export { HEARTBEAT_TYPE } from "./extensions/typed.js";

@@ -1,6 +1,6 @@
 import { FrameType } from "./frame/constants.js";
 import { Output, type Completion } from "./frame/output.js";
-import type { DirectTransport } from "./transport.js";
+import type { Link } from "./link/link.js";
 
 /** A stream as the writer sees it: something that can put its next DATA frames into an Output. */
 export interface Sender {
@@ -49,7 +49,7 @@ export class Scheduler {
 
   /** `backlog(true)` asks the session to stop reading, `backlog(false)` lets it go on. */
   constructor(
-    private readonly link: DirectTransport,
+    private readonly link: Link,
     private readonly backlog: (backedUp: boolean) => void,
   ) {}
 

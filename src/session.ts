@@ -9,7 +9,8 @@ import { resolveOptions, type ResolvedOptions } from "./options.js";
 import { ReceiveBudget, STREAM_CHARGE } from "./receive-budget.js";
 import { Scheduler } from "./scheduler.js";
 import { Stream, type StreamHost } from "./stream.js";
-import { streamsTransport, type DirectTransport, type DirectTransportSink, type Transport } from "./transport.js";
+import { linkFromStreams } from "./link/from-streams.js";
+import type { Link, LinkSink, Transport } from "./link/link.js";
 import type { MuxStream, OpenOptions, SessionCloseInfo, SessionOptions } from "./types.js";
 
 const EOF_REASON = "read EOF from remote peer";
@@ -62,7 +63,7 @@ export class Session implements AsyncIterable<MuxStream> {
 
   private readonly options: ResolvedOptions;
   private readonly typed: boolean;
-  private readonly link: DirectTransport;
+  private readonly link: Link;
   private readonly scheduler: Scheduler;
   private readonly decoder: FrameDecoder;
   private readonly host: StreamHost;
@@ -113,7 +114,7 @@ export class Session implements AsyncIterable<MuxStream> {
     this.lastRemoteSyn = isClient ? 0 : 1;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
 
-    this.link = transport.direct ?? streamsTransport(transport);
+    this.link = transport.link ?? linkFromStreams(transport);
     this.scheduler = new Scheduler(this.link, (backedUp) =>
       backedUp ? this.pauseReading(ReadPause.Backlog) : this.resumeReading(ReadPause.Backlog),
     );
@@ -385,7 +386,7 @@ export class Session implements AsyncIterable<MuxStream> {
 
   // ---- the transport ----------------------------------------------------------------------
 
-  private transportSink(): DirectTransportSink {
+  private transportSink(): LinkSink {
     return {
       data: (chunk) => {
         if (this.endError) return;

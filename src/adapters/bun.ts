@@ -10,7 +10,7 @@
  */
 import { concat } from "../frame/decode.js";
 import { Session } from "../session.js";
-import type { DirectTransport, DirectTransportSink, Transport } from "../transport.js";
+import type { Link, LinkSink, Transport } from "../link/link.js";
 import type { SessionOptions } from "../types.js";
 import { queuedServer, type MuxServer } from "./mux-server.js";
 
@@ -116,8 +116,8 @@ const JOIN_LIMIT = 64 * 1024;
 const LINGER_MS = 2000;
 
 /** One socket's transport state: what arrived before the session started, and what Bun did not take yet. */
-class SocketTransport implements DirectTransport {
-  private sink: DirectTransportSink | null = null;
+class SocketTransport implements Link {
+  private sink: LinkSink | null = null;
   /** Events that arrived before start(): replayed to the sink in order. */
   private early: Array<Uint8Array | { end: true } | { error: unknown }> = [];
   /** Bytes Bun did not take yet, in order; written again on `drain`. */
@@ -134,7 +134,7 @@ class SocketTransport implements DirectTransport {
 
   constructor(readonly socket: BunSocketLike) {}
 
-  start(sink: DirectTransportSink): void {
+  start(sink: LinkSink): void {
     if (this.sink) throw new Error("streamux/bun: the transport was already started");
     this.sink = sink;
     const early = this.early;
@@ -403,7 +403,7 @@ export function fromSocket(socket: BunSocketLike): Transport {
   socket.setNoDelay?.(true);
   const state = stateOf(socket);
   return {
-    direct: state,
+    link: state,
     get readable() {
       return state.toStreams().readable;
     },

@@ -5,7 +5,7 @@
  * published `.d.ts` needs no Deno typings.
  */
 import { Session } from "../session.js";
-import type { Transport } from "../transport.js";
+import type { Transport } from "../link/link.js";
 import type { SessionOptions } from "../types.js";
 import { serverClosed, serverOf, type MuxServer } from "./mux-server.js";
 

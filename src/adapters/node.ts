@@ -2,7 +2,7 @@
 /**
  * streamux over Node's sockets (`streamux/node`).
  *
- * - `fromSocket(socket)`: a `net.Socket` / `tls.TLSSocket` as a Transport, with the `direct` fast path
+ * - `fromSocket(socket)`: a `net.Socket` / `tls.TLSSocket` as a Transport, with the `link` fast path
  *   (the session reads the socket's Buffers and writes with cork/uncork, no WHATWG hop).
  * - `dial()` / `listen()`: muxado's Dial/Listen/DialTLS/ListenTLS.
  * - `toDuplex(stream)`: a MuxStream as a Node `stream.Duplex`, for code that wants a socket (http).
@@ -14,7 +14,7 @@ import * as tls from "node:tls";
 import { Duplex } from "node:stream";
 import { Session } from "../session.js";
 import { ErrorCode, MuxError } from "../errors.js";
-import type { DirectTransport, DirectTransportSink, Transport } from "../transport.js";
+import type { Link, LinkSink, Transport } from "../link/link.js";
 import type { MuxStream, SessionOptions } from "../types.js";
 import { queuedServer, type AddressLike, type MuxServer } from "./mux-server.js";
 
@@ -78,7 +78,7 @@ const noop = () => {};
 /**
  * A Node socket (`net.Socket` or `tls.TLSSocket`, connected) as a streamux Transport.
  *
- * The session drives it through `direct`: socket Buffers go to the session as they arrive (no copy),
+ * The session drives it through `link`: socket Buffers go to the session as they arrive (no copy),
  * frames leave with cork/uncork (one writev per batch), the socket's `write()` result and `'drain'`
  * are the session's backpressure, and the session pauses the socket while its buffers are full.
  * `readable`/`writable` exist for other consumers and are built only if read; use one view or the
@@ -91,7 +91,7 @@ export function fromSocket(socket: SocketLike): Transport {
   const direct = directTransport(socket);
   let streams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } | undefined;
   return {
-    direct,
+    link: direct,
     get readable() {
       return (streams ??= webStreams(direct)).readable;
     },
@@ -102,15 +102,15 @@ export function fromSocket(socket: SocketLike): Transport {
   };
 }
 
-function directTransport(socket: SocketLike): DirectTransport {
-  let sink: DirectTransportSink | null = null;
+function directTransport(socket: SocketLike): Link {
+  let sink: LinkSink | null = null;
   // The connection's one outcome (EOF or failure); kept until start() if it comes first.
-  let outcome: ((s: DirectTransportSink) => void) | null = null;
+  let outcome: ((s: LinkSink) => void) | null = null;
   let settled = false;
   let waitingDrain = false;
   let discarding = false; // after end()/destroy(): the session reads nothing more
 
-  const settle = (deliver: (s: DirectTransportSink) => void) => {
+  const settle = (deliver: (s: LinkSink) => void) => {
     if (settled) return;
     settled = true;
     if (sink) deliver(sink);
@@ -182,7 +182,7 @@ function socketClosed(): Error {
 }
 
 /** The WHATWG view of a direct transport, for consumers that ask for `readable`/`writable`. */
-function webStreams(direct: DirectTransport) {
+function webStreams(direct: Link) {
   let reader!: ReadableStreamDefaultController<Uint8Array>;
   let writer!: WritableStreamDefaultController;
   // The write in flight, settled early if the connection fails (its callback may never come).

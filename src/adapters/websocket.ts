@@ -9,7 +9,7 @@
  */
 import { ErrorCode, MuxError } from "../errors.js";
 import { concat } from "../frame/decode.js";
-import type { DirectTransport, DirectTransportSink, Transport } from "../transport.js";
+import type { Link, LinkSink, Transport } from "../link/link.js";
 
 /** The part of a WebSocket this adapter uses; the browser's, Deno's, Bun's, undici's and `ws`'s all fit. */
 export interface WebSocketLike {
@@ -71,15 +71,15 @@ export function fromWebSocket(ws: WebSocketLike, options: WebSocketTransportOpti
 }
 
 /**
- * Transport over a WebSocket. The session drives `direct`; the WHATWG `readable`/`writable` are
+ * Transport over a WebSocket. The session drives `link`; the WHATWG `readable`/`writable` are
  * built only if something asks for them, so the fast path allocates no streams.
  */
 class WebSocketTransport implements Transport {
-  readonly direct: DirectTransport;
+  readonly link: Link;
   #streams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } | undefined;
 
   constructor(private readonly connection: WebSocketConnection) {
-    this.direct = connection;
+    this.link = connection;
   }
 
   get readable(): ReadableStream<Uint8Array> {
@@ -96,14 +96,14 @@ class WebSocketTransport implements Transport {
 }
 
 /** The adapter proper: WebSocket events in, one message per session write out. */
-class WebSocketConnection implements DirectTransport {
+class WebSocketConnection implements Link {
   private readonly high: number;
   private readonly low: number;
   private readonly closeTimeout: number;
   /** The `ws` package tells when a send has reached the OS, so no polling is needed there. */
   private readonly wsExtras: WsSocketExtras | null;
 
-  private sink: DirectTransportSink | null = null;
+  private sink: LinkSink | null = null;
   /**
    * Messages received but not yet delivered: before start(), and while paused. Null when messages
    * go straight to the sink. `queueHead` indexes the next one (no O(n) shift per message).
@@ -161,7 +161,7 @@ class WebSocketConnection implements DirectTransport {
     }
   }
 
-  start(sink: DirectTransportSink): void {
+  start(sink: LinkSink): void {
     if (this.sink) throw new Error("streamux/websocket: the transport was already started");
     this.sink = sink;
     this.flushQueue();

@@ -50,7 +50,7 @@ describe.each([
     const transport = fromSocket(dialer);
     expect(dialer.allowHalfOpen).toBe(true);
     expect(noDelay).toHaveBeenCalledWith(true);
-    expect(transport.direct).toBeDefined();
+    expect(transport.link).toBeDefined();
   });
 
   it("session.close() sends GOAWAY(NoError) then FIN, and settles once the peer has ended too", async () => {
@@ -115,7 +115,7 @@ describe("fromSocket backpressure", () => {
     // Big windows, so flow control does not hold the sender back before the socket does.
     const windowSize = 8 * 1024 * 1024;
     const transport = fromSocket(dialer);
-    const direct = transport.direct!;
+    const direct = transport.link!;
     const write = direct.write.bind(direct);
     let writesWhileFull = 0;
     let refusals = 0;

@@ -48,7 +48,7 @@ const flavours: [string, (socket: WebSocket) => WebSocketLike][] = [
 describe.each(flavours)("streamux/websocket backpressure (%s)", (_name, wrap) => {
   it("write() returns false above the high-water mark and drain comes at or below the low one", async () => {
     const { client, server } = await pair();
-    const direct = fromWebSocket(wrap(client), { highWaterMark: HIGH, lowWaterMark: LOW }).direct!;
+    const direct = fromWebSocket(wrap(client), { highWaterMark: HIGH, lowWaterMark: LOW }).link!;
     const sink = new RecordingSink();
     direct.start(sink);
     server.pause(); // the peer stops reading; the kernel's buffers fill, then the socket's own

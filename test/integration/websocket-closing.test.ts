@@ -21,7 +21,7 @@ describe("streamux/websocket transport end", () => {
   it.each(closeCodes)("ends the byte stream when the peer closes with code %i", async (code) => {
     const { client, server } = await pair();
     const sink = new RecordingSink();
-    fromWebSocket(client).direct!.start(sink);
+    fromWebSocket(client).link!.start(sink);
     server.close(code, "bye");
     await sink.ended;
     expect(sink.events).toEqual(["end"]);
@@ -30,7 +30,7 @@ describe("streamux/websocket transport end", () => {
   it("ends the byte stream when the connection drops without a close frame (1006)", async () => {
     const { client, server } = await pair();
     const sink = new RecordingSink();
-    fromWebSocket(client).direct!.start(sink);
+    fromWebSocket(client).link!.start(sink);
     server.terminate();
     await sink.ended;
     expect(sink.events).toEqual(["end"]);
@@ -39,7 +39,7 @@ describe("streamux/websocket transport end", () => {
   it("reports a WebSocket error once, with its cause, and nothing after it", async () => {
     const { client, server } = await pair();
     const sink = new RecordingSink();
-    fromWebSocket(client).direct!.start(sink);
+    fromWebSocket(client).link!.start(sink);
     const clientClosed = closedWith(client);
     sendInvalidFrame(server);
     const err = await sink.failed;
@@ -52,7 +52,7 @@ describe("streamux/websocket transport end", () => {
     const { client, server } = await pair();
     client.removeAllListeners("error"); // only the adapter listens now
     const sink = new RecordingSink();
-    fromWebSocket(client).direct!.start(sink);
+    fromWebSocket(client).link!.start(sink);
     server.send("text ends it");
     await sink.failed;
     expect(() => client.emit("error", new Error("late failure"))).not.toThrow();
@@ -65,7 +65,7 @@ describe("streamux/websocket transport end", () => {
     server.close(1000);
     await closed;
     const sink = new RecordingSink();
-    fromWebSocket(client).direct!.start(sink);
+    fromWebSocket(client).link!.start(sink);
     expect(sink.events).toEqual(["end"]);
   });
 
@@ -74,7 +74,7 @@ describe("streamux/websocket transport end", () => {
     ["plain WHATWG surface", plainWebSocket],
   ] as const)("end() closes with 1000 and settles on the close event (%s)", async (_name, wrap) => {
     const { client, server } = await pair();
-    const direct = fromWebSocket(wrap(client)).direct!;
+    const direct = fromWebSocket(wrap(client)).link!;
     direct.start(new RecordingSink());
     const peerSaw = closedWith(server);
     await direct.end();
@@ -85,7 +85,7 @@ describe("streamux/websocket transport end", () => {
   it("end() on a CONNECTING socket sends the held writes, then closes with 1000", async () => {
     const { client, server, dispose } = await connectWs();
     cleanups.push(dispose);
-    const direct = fromWebSocket(client).direct!;
+    const direct = fromWebSocket(client).link!;
     direct.start(new RecordingSink());
     direct.write([new Uint8Array([1, 2])], () => {});
     const ended = direct.end();
@@ -100,7 +100,7 @@ describe("streamux/websocket transport end", () => {
 
   it("end() gives up after closeTimeout when the peer never answers the close frame", async () => {
     const { client, server } = await pair();
-    const direct = fromWebSocket(client, { closeTimeout: 200 }).direct!;
+    const direct = fromWebSocket(client, { closeTimeout: 200 }).link!;
     direct.start(new RecordingSink());
     server.pause(); // the peer stops reading: our close frame is never answered
     const started = Date.now();
@@ -111,7 +111,7 @@ describe("streamux/websocket transport end", () => {
 
   it("destroy() drops a ws connection at once (the peer sees 1006)", async () => {
     const { client, server } = await pair();
-    const direct = fromWebSocket(client).direct!;
+    const direct = fromWebSocket(client).link!;
     direct.start(new RecordingSink());
     const peerSaw = closedWith(server);
     direct.destroy();
@@ -120,7 +120,7 @@ describe("streamux/websocket transport end", () => {
 
   it("destroy() closes a plain WebSocket with 1000, all it can do", async () => {
     const { client, server } = await pair();
-    const direct = fromWebSocket(plainWebSocket(client)).direct!;
+    const direct = fromWebSocket(plainWebSocket(client)).link!;
     direct.start(new RecordingSink());
     const peerSaw = closedWith(server);
     direct.destroy();
@@ -153,7 +153,7 @@ class WorkersStyleSocket extends EventTarget {
 describe("streamux/websocket on a Workers-style server socket", () => {
   it("writes at once to a socket that is already OPEN and never fires open", () => {
     const socket = new WorkersStyleSocket();
-    const direct = fromWebSocket(socket).direct!;
+    const direct = fromWebSocket(socket).link!;
     direct.start(new RecordingSink());
     expect(direct.write([new Uint8Array([1])], () => {})).toBe(true);
     expect(socket.sent.map((m) => [...m])).toEqual([[1]]);
@@ -165,7 +165,7 @@ describe("streamux/websocket on a Workers-style server socket", () => {
   ])("answers the peer's close frame (code %i) with %i when close fires while CLOSING, and ends", async (peer, answer) => {
     const socket = new WorkersStyleSocket();
     const sink = new RecordingSink();
-    fromWebSocket(socket).direct!.start(sink);
+    fromWebSocket(socket).link!.start(sink);
     socket.peerCloses(peer);
     await sink.ended;
     expect(socket.closeCalls).toEqual([answer]);

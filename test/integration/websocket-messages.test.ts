@@ -37,7 +37,7 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
   it("delivers each binary message to the sink as a plain Uint8Array, in order", async () => {
     const { client, server } = await pair();
     const sink = new RecordingSink();
-    fromWebSocket(wrap(client)).direct!.start(sink);
+    fromWebSocket(wrap(client)).link!.start(sink);
     server.send(bytes(1, 2, 3));
     server.send(new Uint8Array(70_000).fill(7));
     server.send(bytes(4));
@@ -51,7 +51,7 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
 
   it("sends the parts of one write as one message", async () => {
     const { client, server } = await pair();
-    const direct = fromWebSocket(wrap(client)).direct!;
+    const direct = fromWebSocket(wrap(client)).link!;
     direct.start(new RecordingSink());
     const got = nextMessages(server, 2);
     expect(direct.write([bytes(1, 2), bytes(3), bytes(4, 5, 6)], () => {})).toBe(true);
@@ -68,7 +68,7 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
       [client, server],
       [server, client],
     ] as const) {
-      const direct = fromWebSocket(wrap(from), { highWaterMark: 256 * 1024 }).direct!;
+      const direct = fromWebSocket(wrap(from), { highWaterMark: 256 * 1024 }).link!;
       direct.start(new RecordingSink());
       to.pause(); // keep the bytes queued in this process, where a held reference would see the refill
       const buffers: Uint8Array[] = [];
@@ -92,7 +92,7 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
     const { client, server, dispose } = await connectWs();
     cleanups.push(dispose);
     expect(client.readyState).toBe(0);
-    const direct = fromWebSocket(wrap(client)).direct!;
+    const direct = fromWebSocket(wrap(client)).link!;
     const sink = new RecordingSink();
     direct.start(sink);
     const drained = sink.nextDrain();
@@ -112,7 +112,7 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
 
   it("queues messages that arrive before start() instead of losing them", async () => {
     const { client, server } = await pair();
-    const direct = fromWebSocket(wrap(client)).direct!;
+    const direct = fromWebSocket(wrap(client)).link!;
     const seen = nextMessages(client, 2);
     server.send(bytes(1));
     server.send(bytes(2));
@@ -124,7 +124,7 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
 
   it("delivers messages queued before start() ahead of the close that followed them", async () => {
     const { client, server } = await pair();
-    const direct = fromWebSocket(wrap(client)).direct!;
+    const direct = fromWebSocket(wrap(client)).link!;
     const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
     server.send(bytes(1));
     server.send(bytes(2));
@@ -138,7 +138,7 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
 
   it("stops delivering when the sink pauses mid-queue and goes on at resume", async () => {
     const { client, server } = await pair();
-    const direct = fromWebSocket(wrap(client)).direct!;
+    const direct = fromWebSocket(wrap(client)).link!;
     const seen = nextMessages(client, 3);
     for (const n of [1, 2, 3]) server.send(bytes(n));
     await seen;
@@ -160,7 +160,7 @@ describe.each(flavours)("streamux/websocket messages (%s)", (_name, wrap) => {
   it("treats a text message as a protocol error and closes the socket", async () => {
     const { client, server } = await pair();
     const sink = new RecordingSink();
-    fromWebSocket(wrap(client)).direct!.start(sink);
+    fromWebSocket(wrap(client)).link!.start(sink);
     const peerSaw = new Promise<number>((resolve) => server.once("close", (code) => resolve(code)));
     server.send("hello");
     const err = await sink.failed;
@@ -191,7 +191,7 @@ describe("streamux/websocket message boundaries", () => {
 describe("streamux/websocket pause on a socket that cannot stop reading", () => {
   it("holds messages and the close while paused, and on resume delivers them in order before the end", async () => {
     const { client, server } = await pair();
-    const direct = fromWebSocket(plainWebSocket(client)).direct!;
+    const direct = fromWebSocket(plainWebSocket(client)).link!;
     const sink = new RecordingSink();
     direct.start(sink);
     direct.pause();
@@ -222,7 +222,7 @@ describe("streamux/websocket binary types", () => {
     const { client, server } = await pair();
     client.binaryType = "fragments";
     const sink = new RecordingSink();
-    fromWebSocket(client).direct!.start(sink);
+    fromWebSocket(client).link!.start(sink);
     server.send(bytes(1, 2), { fin: false });
     server.send(bytes(3), { fin: true });
     await sink.received(3);
@@ -252,7 +252,7 @@ describe("streamux/websocket as WHATWG streams", () => {
   it("refuses a second consumer once the fast path has started", async () => {
     const { client } = await pair();
     const transport = fromWebSocket(client);
-    transport.direct!.start(new RecordingSink());
+    transport.link!.start(new RecordingSink());
     expect(() => transport.readable).toThrow(/already started/);
   });
 });

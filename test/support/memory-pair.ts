@@ -1,4 +1,4 @@
-import type { Transport } from "../../src/transport.js";
+import type { Transport } from "../../src/link/link.js";
 
 /**
  * An in-memory connection: two Transports joined back to back, with the knobs a socket has and a

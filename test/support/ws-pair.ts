@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { afterEach } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import type { WebSocketLike } from "../../src/adapters/websocket.js";
-import type { DirectTransportSink } from "../../src/transport.js";
+import type { LinkSink } from "../../src/link/link.js";
 
 /**
  * Two ends of one real WebSocket connection over loopback, made with the `ws` package: `client`
@@ -115,10 +115,10 @@ export function plainWebSocket(socket: WebSocket): WebSocketLike {
 }
 
 /**
- * A DirectTransportSink that records what the adapter delivers, with promises to await each event,
+ * A LinkSink that records what the adapter delivers, with promises to await each event,
  * for tests that drive the adapter without a session.
  */
-export class RecordingSink implements DirectTransportSink {
+export class RecordingSink implements LinkSink {
   readonly chunks: Uint8Array[] = [];
   bytes = 0;
   drains = 0;

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, MuxError, Session, type DirectTransportSink, type Transport } from "../../src/index.js";
+import { ErrorCode, MuxError, Session, type LinkSink, type Transport } from "../../src/index.js";
 
 /** A direct transport whose connection the test fails by hand. */
 function failingTransport(): { transport: Transport; fail(err: unknown): void } {
-  let sink: DirectTransportSink | null = null;
+  let sink: LinkSink | null = null;
   const transport: Transport = {
     readable: new ReadableStream(),
     writable: new WritableStream(),
-    direct: {
+    link: {
       start: (s) => void (sink = s),
       write: (_parts, done) => (done(), true),
       pause() {},

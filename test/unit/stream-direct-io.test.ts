@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, MuxError, Session, type DirectTransportSink, type Transport } from "../../src/index.js";
+import { ErrorCode, MuxError, Session, type LinkSink, type Transport } from "../../src/index.js";
 import { concat } from "../../src/frame/decode.js";
 import { decodeFrames, encodeFrame, type Frame } from "../../src/frame/index.js";
 import { memoryPair } from "../support/memory-pair.js";
@@ -9,11 +9,11 @@ import { memoryPair } from "../support/memory-pair.js";
 /** A transport that records each write and holds its completion until the test releases it. */
 function recordingTransport() {
   const writes: { parts: Uint8Array[]; done: () => void }[] = [];
-  let sink!: DirectTransportSink;
+  let sink!: LinkSink;
   const transport: Transport = {
     readable: new ReadableStream(),
     writable: new WritableStream(),
-    direct: {
+    link: {
       start: (s) => void (sink = s),
       write(parts, done) {
         writes.push({ parts: parts.map((p) => p.slice()), done });

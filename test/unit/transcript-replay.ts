@@ -20,7 +20,7 @@ import { decodeFrames, encodeFrame, Flag, type Frame } from "../../src/frame/ind
 import { describe as show, rawPeer, type RawPeer } from "../support/raw-peer.js";
 import { fromHex, toHex, transcript, type Transcript, type TranscriptFrame } from "../support/vectors.js";
 import type { MemoryPair } from "../support/memory-pair.js";
-import type { Transport } from "../../src/transport.js";
+import type { Transport } from "../../src/link/link.js";
 
 export type Side = "client" | "server";
 const DEFAULT_WINDOW = 256 * 1024;

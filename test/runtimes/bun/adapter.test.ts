@@ -4,7 +4,7 @@
  * dial()/listen() work over TCP and TLS with the shape of streamux/node's.
  */
 import { expect, test } from "bun:test";
-import { ErrorCode, MuxError, type DirectTransportSink } from "streamux";
+import { ErrorCode, MuxError, type LinkSink } from "streamux";
 import { dial, fromSocket, listen, socketHandlers, type BunSocketLike } from "streamux/bun";
 import { echoEveryStream, echoOnce, pattern } from "../echo-load.js";
 import { tlsFiles } from "./tls-files.js";
@@ -87,10 +87,10 @@ test("fromSocket: writes Bun takes only in part wait for drain, and every byte a
   const { peer, client } = await rawPeerAndClient();
   const server = await peer.socket;
   server.pause(); // The peer reads nothing yet: the kernel's buffers fill and Bun's writes go partial.
-  const direct = fromSocket(client).direct!;
+  const direct = fromSocket(client).link!;
   let drained!: () => void;
   const drain = new Promise<void>((resolve) => (drained = resolve));
-  const sink: DirectTransportSink = { data() {}, end() {}, error() {}, drain: () => drained() };
+  const sink: LinkSink = { data() {}, end() {}, error() {}, drain: () => drained() };
   direct.start(sink);
 
   const data = pattern(16 * 1024 * 1024, 1);
@@ -114,7 +114,7 @@ test("fromSocket: writes Bun takes only in part wait for drain, and every byte a
 test("fromSocket: pause() stops reading until resume(), and nothing is lost", async () => {
   const { peer, client } = await rawPeerAndClient();
   const server = await peer.socket;
-  const direct = fromSocket(client).direct!;
+  const direct = fromSocket(client).link!;
   let received = 0;
   let ended!: () => void;
   const end = new Promise<void>((resolve) => (ended = resolve));
