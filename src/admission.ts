@@ -30,8 +30,8 @@ export interface AdmissionHost<T> {
 
 export class Admission<T> {
   readonly queue: AcceptQueue<T>;
-  /** Admitted streams that still wait for their 4 type bytes (typed sessions); they hold a place. */
-  private typePending = 0;
+  /** Places held for streams not yet offered (typed streams waiting for their type). */
+  private reserved = 0;
   /** The stream that found the queue full, while reading waits for the application. */
   private waiting: T | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -46,14 +46,13 @@ export class Admission<T> {
     this.queue = new AcceptQueue<T>(dead, () => this.taken());
   }
 
-  /** Typed sessions: a stream admitted before its type is known holds a place in the backlog. */
-  typePendingAdded(): void {
-    this.typePending++;
+  /** Holds a place in the backlog for a stream that will be offered later (or end first). */
+  reserve(): void {
+    this.reserved++;
   }
 
-  /** Its type arrived (it is then offered, or answered if it is a heartbeat), or it ended first. */
-  typePendingRemoved(): void {
-    this.typePending--;
+  release(): void {
+    this.reserved--;
   }
 
   /** A new stream for the application. */
@@ -76,7 +75,7 @@ export class Admission<T> {
   }
 
   private full(): boolean {
-    return this.queue.length + this.typePending >= this.backlog;
+    return this.queue.length + this.reserved >= this.backlog;
   }
 
   /** The application took a stream, or waits for one: there is room, and it is accepting. */

@@ -1,7 +1,16 @@
 /**
- * Flow-control policy (docs/protocol.md, "Flow control"). The counters live on each stream as plain
- * numbers (streams must stay small); the decisions live here.
+ * Flow control (docs/protocol.md, "Flow control"): plain counters and the rules that move them,
+ * with no I/O. A stream's send half keeps one number (the peer's credit to us, see `addCredit`);
+ * its receive half keeps a ReceiveWindow.
  */
+
+/** Largest window a WNDINC may take a sender to: the 31-bit increment's range. */
+export const MAX_WINDOW = 0x7fffffff;
+
+/** Credit to send after a WNDINC of `increment`, capped at what a 31-bit window can express. */
+export function addCredit(credit: number, increment: number): number {
+  return Math.min(credit + increment, MAX_WINDOW);
+}
 
 /**
  * Credit is granted back in batches: once the application has consumed half a window (hashicorp
@@ -20,9 +29,45 @@ export function creditThreshold(windowSize: number): number {
  * consumed is allowed; the receiver then promises to buffer that much). A reader that falls behind
  * always has data waiting and never grows its buffer. Returns the stream's new window.
  */
-export function grownWindow(window: number, maxWindow: number, readerCaughtUp: boolean): number {
-  return readerCaughtUp && window < maxWindow ? Math.min(window * 2, maxWindow) : window;
+export function grownWindow(window: number, maxWindow: number, readerKeepsUp: boolean): number {
+  return readerKeepsUp && window < maxWindow ? Math.min(window * 2, maxWindow) : window;
 }
 
-/** Largest window a WNDINC may take a sender to: the 31-bit increment's range. */
-export const MAX_WINDOW = 0x7fffffff;
+/** One stream's receive direction: what the peer may still send, and what we owe it. */
+export class ReceiveWindow {
+  /** Bytes the peer may still send before it overruns the window. */
+  credit: number;
+  /** The window: the session's windowSize, grown by auto-tuning. */
+  size: number;
+  /** Bytes the application consumed that have not been granted back yet. */
+  private ungranted = 0;
+
+  constructor(size: number) {
+    this.credit = size;
+    this.size = size;
+  }
+
+  /**
+   * `n` payload bytes arrived. False when they overrun the credit granted: the receiver then resets
+   * the stream with FlowControlError (the session goes on).
+   */
+  receive(n: number): boolean {
+    this.credit -= n;
+    return this.credit >= 0;
+  }
+
+  /**
+   * The application consumed `n` bytes. Returns the increment to grant now, or 0 while the batch is
+   * below the threshold. `readerKeepsUp` lets the window grow (up to `maxSize`) with this grant.
+   */
+  consume(n: number, maxSize: number, readerKeepsUp: boolean): number {
+    this.ungranted += n;
+    if (this.ungranted < creditThreshold(this.size)) return 0;
+    const size = grownWindow(this.size, maxSize, readerKeepsUp);
+    const grant = this.ungranted + (size - this.size);
+    this.size = size;
+    this.ungranted = 0;
+    this.credit += grant;
+    return grant;
+  }
+}

@@ -1,6 +1,7 @@
 import { FrameType } from "./frame/constants.js";
 import { Output, type Completion } from "./frame/output.js";
 import type { Link } from "./link/link.js";
+import { noop } from "./util/deferred.js";
 
 /** A stream as the writer sees it: something that can put its next DATA frames into an Output. */
 export interface Sender {
@@ -20,7 +21,6 @@ const FLUSH_LIMIT = 256 * 1024;
 const CONTROL_BACKLOG = 4096;
 
 const PADDING_TYPE = 0xf;
-const noop = () => {};
 
 /**
  * The session's writer: one per session, the only code that writes to the transport.

@@ -1,7 +1,7 @@
 import { Admission } from "./admission.js";
 import { ErrorCode, MuxError, errorCodeName } from "./errors.js";
-import { answerHeartbeats, Heartbeat } from "./extensions/heartbeat.js";
-import { checkType, HEARTBEAT_TYPE } from "./extensions/typed.js";
+import { Heartbeat, HEARTBEAT_TYPE } from "./extensions/heartbeat.js";
+import { checkType, TypedStreams } from "./extensions/typed.js";
 import { Flag, MAX_STREAM_ID } from "./frame/constants.js";
 import { FrameDecoder, type FrameHandler } from "./frame/decode.js";
 import { toBytes } from "./frame/encode.js";
@@ -12,6 +12,7 @@ import { Stream, type StreamHost } from "./stream.js";
 import { linkFromStreams } from "./link/from-streams.js";
 import type { Link, LinkSink, Transport } from "./link/link.js";
 import type { MuxStream, OpenOptions, SessionCloseInfo, SessionOptions } from "./types.js";
+import { noop } from "./util/deferred.js";
 
 const EOF_REASON = "read EOF from remote peer";
 /**
@@ -20,7 +21,6 @@ const EOF_REASON = "read EOF from remote peer";
  * (Go gives up after about 250 ms too). A local close() waits closeTimeout instead.
  */
 const ERROR_CLOSE_TIMEOUT = 250;
-const noop = () => {};
 
 /** Why reading from the transport is paused; it resumes once no reason is left. */
 const enum ReadPause {
@@ -62,7 +62,8 @@ export class Session implements AsyncIterable<MuxStream> {
   readonly maxWindowSize: number;
 
   private readonly options: ResolvedOptions;
-  private readonly typed: boolean;
+  /** Typed streams (extensions/typed.ts), on a typed session only. */
+  private readonly typing: TypedStreams | null;
   private readonly link: Link;
   private readonly scheduler: Scheduler;
   private readonly decoder: FrameDecoder;
@@ -92,7 +93,6 @@ export class Session implements AsyncIterable<MuxStream> {
     this.isClient = isClient;
     this.windowSize = o.windowSize;
     this.maxWindowSize = o.maxWindowSize;
-    this.typed = o.typed;
     this.budget = new ReceiveBudget(o.receiveBudget);
     this.admission = new Admission<Stream>(
       o.acceptBacklog,
@@ -110,6 +110,13 @@ export class Session implements AsyncIterable<MuxStream> {
       },
       (s) => s.ended,
     );
+    this.typing = o.typed
+      ? new TypedStreams({
+          reserve: () => this.admission.reserve(),
+          release: () => this.admission.release(),
+          admit: (s) => this.admission.offer(s),
+        })
+      : null;
     this.nextId = isClient ? 3 : 2;
     this.lastRemoteSyn = isClient ? 0 : 1;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -124,7 +131,6 @@ export class Session implements AsyncIterable<MuxStream> {
       scheduler: this.scheduler,
       budget: this.budget,
       forget: (s) => this.forget(s),
-      typeReceived: (s) => this.typeReceived(s),
     };
     this.decoder = new FrameDecoder(this.frameHandler());
     if (o.heartbeat) {
@@ -154,9 +160,7 @@ export class Session implements AsyncIterable<MuxStream> {
       if (key !== "type") throw new TypeError(`unknown option "${key}" in open(); known options: type`);
     }
     if (options.type === undefined) return 0;
-    if (!this.typed) throw new TypeError("open({ type }) needs a typed session ({ typed: true } on both peers)");
-    // The heartbeat's own type: the peer would answer the stream as a heartbeat, never accept it.
-    if (options.type === HEARTBEAT_TYPE) throw new RangeError("open({ type }): 0xFFFFFFFF is reserved for the heartbeat");
+    if (!this.typing) throw new TypeError("open({ type }) needs a typed session ({ typed: true } on both peers)");
     return checkType(options.type);
   }
 
@@ -173,7 +177,7 @@ export class Session implements AsyncIterable<MuxStream> {
     this.nextId += 2;
     const stream = new Stream(this.host, id, false);
     this.streams.set(id, stream);
-    if (this.typed) stream.sendType(type);
+    this.typing?.opened(stream, type);
     return Promise.resolve(stream);
   }
 
@@ -228,7 +232,7 @@ export class Session implements AsyncIterable<MuxStream> {
   /** One heartbeat on demand: the round trip in ms. Needs a typed session on both peers. */
   ping(timeoutMs?: number): Promise<number> {
     if (this.endError) return Promise.reject(this.endError);
-    if (!this.typed) {
+    if (!this.typing) {
       return Promise.reject(new TypeError("ping() needs a typed session ({ typed: true } or heartbeat options on both peers)"));
     }
     this.heartbeat ??= this.newHeartbeat();
@@ -262,17 +266,12 @@ export class Session implements AsyncIterable<MuxStream> {
     } else if (stream === undefined) {
       return; // the rest of a frame whose stream was refused or reset
     }
-    if (payload.length > 0 && (stream.finReceived || stream.readClosed)) {
-      // DATA after the peer's FIN, or after the application closed the stream.
-      this.scheduler.rst(id, ErrorCode.StreamClosed);
-      stream.fail(new MuxError(ErrorCode.StreamClosed, "DATA for a closed stream"));
-      return;
-    }
-    if (stream.finReceived) return; // a repeated empty FIN (Go's Close() after CloseWrite())
     const fin = (flags & Flag.FIN) !== 0 && offset + payload.length === length;
-    if (!stream.receive(payload, fin)) {
-      this.scheduler.rst(id, ErrorCode.FlowControlError);
-      stream.fail(new MuxError(ErrorCode.FlowControlError, "the peer sent more than the window allows"));
+    // The stream's receive half applies the rules for incoming DATA (stream-recv.ts).
+    const code = stream.receive(payload, fin);
+    if (code !== 0) {
+      this.scheduler.rst(id, code);
+      stream.fail(new MuxError(code, `the peer broke the stream's rules (${errorCodeName(code)})`));
     } else if (this.budget.exceeded) {
       // This stream's data took the session past its receive budget: it goes, with what it holds.
       this.scheduler.rst(id, ErrorCode.EnhanceYourCalm);
@@ -299,20 +298,9 @@ export class Session implements AsyncIterable<MuxStream> {
     const stream = new Stream(this.host, id, true);
     this.streams.set(id, stream);
     this.incomingCount++;
-    if (this.typed) {
-      this.admission.typePendingAdded();
-      stream.expectType();
-    } else {
-      this.admission.offer(stream);
-    }
-    return stream;
-  }
-
-  private typeReceived(stream: Stream): void {
-    this.admission.typePendingRemoved();
-    // A typed session answers heartbeats itself; they never reach accept().
-    if (stream.type === HEARTBEAT_TYPE) void answerHeartbeats(stream);
+    if (this.typing) this.typing.arrived(stream);
     else this.admission.offer(stream);
+    return stream;
   }
 
   /**
@@ -353,7 +341,7 @@ export class Session implements AsyncIterable<MuxStream> {
     if (this.isOwn(stream.id)) return;
     this.incomingCount--;
     this.budget.release(STREAM_CHARGE);
-    if (this.typed && stream.type === undefined) this.admission.typePendingRemoved();
+    this.typing?.forgotten(stream);
   }
 
   private pauseReading(reason: ReadPause): void {
@@ -420,7 +408,7 @@ export class Session implements AsyncIterable<MuxStream> {
             timeout: ERROR_CLOSE_TIMEOUT,
           }),
       },
-      this.options.heartbeat ?? {},
+      this.options.heartbeat ?? undefined,
     );
   }
 

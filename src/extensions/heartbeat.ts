@@ -1,54 +1,56 @@
 import { ErrorCode, MuxError } from "../errors.js";
 import { concat } from "../frame/decode.js";
-import type { HeartbeatOptions, MuxStream, OpenOptions } from "../types.js";
-import { HEARTBEAT_TYPE } from "./typed.js";
+import type { MuxStream } from "../types.js";
+import { U32Reader, writeU32 } from "../util/bytes.js";
+import { systemClock, type Clock } from "../util/clock.js";
+import { noop } from "../util/deferred.js";
 
-/** muxado's defaults (docs/protocol.md, "Heartbeat"). */
+/** The type of muxado's heartbeat stream (docs/protocol.md, "Heartbeat"). */
+export const HEARTBEAT_TYPE = 0xffffffff;
+
+/** muxado's defaults. */
 export const DEFAULT_INTERVAL = 10_000;
 export const DEFAULT_TOLERANCE = 15_000;
 
-const noop = () => {};
-
 /** What the heartbeat needs from its session. */
 export interface HeartbeatHost {
-  open(options: OpenOptions): Promise<MuxStream>;
+  /** Opens the heartbeat stream (type 0xFFFFFFFF). */
+  open(): Promise<MuxStream>;
   /** Ends the session because the peer stopped answering. */
   timedOut(): void;
+}
+
+export interface HeartbeatSettings {
+  interval: number;
+  tolerance: number;
+  onBeat?: ((rttMs: number) => void) | undefined;
+  onTimeout?: (() => void) | undefined;
+  closeOnTimeout?: boolean;
 }
 
 interface Pending {
   sent: number;
   resolve: (rtt: number) => void;
   reject: (err: unknown) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
-/** Timers must not keep a process alive on their own (Node, Deno and Bun offer unref). */
-function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
+  timer: unknown;
 }
 
 /**
  * The side that measures: one stream of type 0xFFFFFFFF, a random 4-byte id written per beat and
- * read back. Periodic beats when options were given; `ping()` for a beat on demand.
+ * read back. Periodic beats once started; `ping()` for a beat on demand.
  */
 export class Heartbeat {
-  private stream: Promise<{ writer: WritableStreamDefaultWriter<Uint8Array> }> | null = null;
+  private stream: Promise<MuxStream> | null = null;
   private readonly pending = new Map<number, Pending>();
-  private beatTimer: ReturnType<typeof setTimeout> | null = null;
-  private watchdog: ReturnType<typeof setTimeout> | null = null;
+  private beatTimer: unknown = null;
+  private watchdog: unknown = null;
   private stopped: MuxError | null = null;
-  readonly interval: number;
-  readonly tolerance: number;
 
   constructor(
     private readonly host: HeartbeatHost,
-    private readonly options: HeartbeatOptions = {},
-  ) {
-    this.interval = options.interval ?? DEFAULT_INTERVAL;
-    this.tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-  }
+    private readonly settings: HeartbeatSettings = { interval: DEFAULT_INTERVAL, tolerance: DEFAULT_TOLERANCE },
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Starts the periodic beats and the watchdog (muxado: timeout after interval + tolerance of silence). */
   start(): void {
@@ -57,104 +59,77 @@ export class Heartbeat {
   }
 
   /** One beat: resolves with the round trip in ms, rejects with MuxError on timeout or session end. */
-  async ping(timeout = this.interval + this.tolerance): Promise<number> {
+  async ping(timeout = this.settings.interval + this.settings.tolerance): Promise<number> {
     if (this.stopped) throw this.stopped;
-    const { writer } = await this.ensureStream();
+    const stream = await this.ensureStream();
     let id: number;
     do id = crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
     while (this.pending.has(id));
     const bytes = new Uint8Array(4);
-    new DataView(bytes.buffer).setUint32(0, id);
+    writeU32(bytes, 0, id);
     return new Promise<number>((resolve, reject) => {
-      const timer = unref(
-        setTimeout(() => {
-          this.pending.delete(id);
-          reject(new MuxError(ErrorCode.WriteTimeout, "heartbeat timed out"));
-        }, timeout),
-      );
-      this.pending.set(id, { sent: performance.now(), resolve, reject, timer });
-      writer.write(bytes).catch(noop);
+      const timer = this.clock.setTimeout(() => {
+        this.pending.delete(id);
+        reject(new MuxError(ErrorCode.WriteTimeout, "heartbeat timed out"));
+      }, timeout);
+      this.pending.set(id, { sent: this.clock.now(), resolve, reject, timer });
+      // Beats are few (one per interval, or per ping()): their ids need not wait for each other.
+      stream.write(bytes).catch(noop);
     });
   }
 
   stop(err: MuxError): void {
     if (this.stopped) return;
     this.stopped = err;
-    if (this.beatTimer) clearTimeout(this.beatTimer);
-    if (this.watchdog) clearTimeout(this.watchdog);
+    if (this.beatTimer !== null) this.clock.clearTimeout(this.beatTimer);
+    if (this.watchdog !== null) this.clock.clearTimeout(this.watchdog);
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
+      this.clock.clearTimeout(p.timer);
       p.reject(err);
     }
     this.pending.clear();
   }
 
   private scheduleBeat(): void {
-    this.beatTimer = unref(
-      setTimeout(() => {
-        if (this.stopped) return;
-        this.ping().then((rtt) => {
-          this.armWatchdog();
-          this.options.onBeat?.(rtt);
-        }, noop);
-        this.scheduleBeat();
-      }, this.interval),
-    );
+    this.beatTimer = this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.ping().then((rtt) => {
+        this.armWatchdog();
+        this.settings.onBeat?.(rtt);
+      }, noop);
+      this.scheduleBeat();
+    }, this.settings.interval);
   }
 
   private armWatchdog(): void {
-    if (this.watchdog) clearTimeout(this.watchdog);
-    this.watchdog = unref(
-      setTimeout(() => {
-        if (this.stopped) return;
-        this.options.onTimeout?.();
-        if (this.options.closeOnTimeout) this.host.timedOut();
-      }, this.interval + this.tolerance),
-    );
+    if (this.watchdog !== null) this.clock.clearTimeout(this.watchdog);
+    this.watchdog = this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.settings.onTimeout?.();
+      if (this.settings.closeOnTimeout) this.host.timedOut();
+    }, this.settings.interval + this.settings.tolerance);
   }
 
-  private ensureStream(): Promise<{ writer: WritableStreamDefaultWriter<Uint8Array> }> {
-    return (this.stream ??= this.host.open({ type: HEARTBEAT_TYPE }).then((s) => {
-      void this.readAnswers(s.readable.getReader());
-      return { writer: s.writable.getWriter() };
+  private ensureStream(): Promise<MuxStream> {
+    return (this.stream ??= this.host.open().then((s) => {
+      void this.readAnswers(s);
+      return s;
     }));
   }
 
-  private async readAnswers(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-    const ids = new FourByteReader();
+  private async readAnswers(stream: MuxStream): Promise<void> {
+    const ids = new U32Reader();
+    const answered = (id: number) => {
+      const p = this.pending.get(id);
+      if (!p) return; // a late answer to a beat that already timed out
+      this.pending.delete(id);
+      this.clock.clearTimeout(p.timer);
+      p.resolve(this.clock.now() - p.sent);
+    };
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        ids.push(value, (id) => {
-          const p = this.pending.get(id);
-          if (!p) return; // a late answer to a beat that already timed out
-          this.pending.delete(id);
-          clearTimeout(p.timer);
-          p.resolve(performance.now() - p.sent);
-        });
-      }
+      for (let chunk = await stream.read(); chunk !== null; chunk = await stream.read()) ids.read(chunk, answered);
     } catch {
       // The stream ended with the session; stop() rejects what is pending.
-    }
-  }
-}
-
-/** Splits a byte stream into 4-byte big-endian values, however the bytes are chunked. */
-class FourByteReader {
-  private readonly buf = new Uint8Array(4);
-  private have = 0;
-
-  push(chunk: Uint8Array, each: (value: number) => void): void {
-    for (let i = 0; i < chunk.length; ) {
-      const n = Math.min(4 - this.have, chunk.length - i);
-      this.buf.set(chunk.subarray(i, i + n), this.have);
-      this.have += n;
-      i += n;
-      if (this.have === 4) {
-        this.have = 0;
-        each(((this.buf[0]! << 24) | (this.buf[1]! << 16) | (this.buf[2]! << 8) | this.buf[3]!) >>> 0);
-      }
     }
   }
 }

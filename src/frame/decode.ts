@@ -1,6 +1,7 @@
 import { ErrorCode, MuxError } from "../errors.js";
 import { FrameType, HEADER_SIZE, INCREMENT_MASK, MAX_GOAWAY_DEBUG, STREAM_ID_MASK } from "./constants.js";
 import type { Frame } from "./frame.js";
+import { readU32 } from "../util/bytes.js";
 
 /**
  * What the decoder calls, once per frame (DATA: once per piece of payload that has arrived).
@@ -215,13 +216,12 @@ export class FrameDecoder {
     this.fixed = null;
     // A GOAWAY longer than the cap still has bytes to skip.
     this.state = this.offset < this.length ? State.Skip : State.Header;
-    const u32 = (at: number) => ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
     switch (this.type) {
       case FrameType.RST:
-        this.handler.onRst(this.streamId, u32(0));
+        this.handler.onRst(this.streamId, readU32(p, 0));
         return;
       case FrameType.WNDINC: {
-        const increment = u32(0) & INCREMENT_MASK;
+        const increment = readU32(p, 0) & INCREMENT_MASK;
         if (increment === 0) {
           throw new MuxError(ErrorCode.ProtocolError, "WNDINC increment must not be zero, got: 0");
         }
@@ -229,7 +229,7 @@ export class FrameDecoder {
         return;
       }
       case FrameType.GOAWAY:
-        this.handler.onGoAway(u32(0) & STREAM_ID_MASK, u32(4), p.subarray(8));
+        this.handler.onGoAway(readU32(p, 0) & STREAM_ID_MASK, readU32(p, 4), p.subarray(8));
         return;
     }
   }

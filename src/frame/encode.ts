@@ -1,5 +1,6 @@
 import { FrameType, HEADER_SIZE, INCREMENT_MASK, MAX_PAYLOAD, MAX_STREAM_ID, STREAM_ID_MASK } from "./constants.js";
 import type { Frame } from "./frame.js";
+import { writeU32 } from "../util/bytes.js";
 
 /** Writes one 8-byte frame header at `at` (docs/protocol.md, "Frames"). */
 export function writeHeader(
@@ -15,13 +16,6 @@ export function writeHeader(
   buf[at + 2] = length;
   buf[at + 3] = (type << 4) | (flags & 0xf);
   writeU32(buf, at + 4, streamId & STREAM_ID_MASK);
-}
-
-export function writeU32(buf: Uint8Array, at: number, value: number): void {
-  buf[at] = value >>> 24;
-  buf[at + 1] = value >>> 16;
-  buf[at + 2] = value >>> 8;
-  buf[at + 3] = value;
 }
 
 const encoder = new TextEncoder();

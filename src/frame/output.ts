@@ -1,5 +1,6 @@
 import { FrameType, HEADER_SIZE } from "./constants.js";
-import { writeHeader, writeU32 } from "./encode.js";
+import { writeU32 } from "../util/bytes.js";
+import { writeHeader } from "./encode.js";
 
 /** Payloads at least this large go out as views of the caller's bytes instead of being copied. */
 const COPY_LIMIT = 2048;

@@ -1,7 +1,7 @@
 import { concat } from "../frame/decode.js";
+import { noop } from "../util/deferred.js";
 import type { Link, LinkSink, Transport } from "./link.js";
 
-const noop = () => {};
 
 /** A Link over a WHATWG transport: how a transport without a link of its own is driven. */
 export function linkFromStreams(transport: Transport): Link {

@@ -1,0 +1,175 @@
+import type { MuxError } from "./errors.js";
+import { addCredit } from "./flow.js";
+import { Flag, FrameType, MAX_PAYLOAD } from "./frame/constants.js";
+import type { Completion, Output } from "./frame/output.js";
+import type { Scheduler, Sender } from "./scheduler.js";
+import { deferred, type Deferred } from "./util/deferred.js";
+
+/** Where the sending direction is (docs/protocol.md, "Closing a stream"). */
+export const enum SendState {
+  /** Writes are taken. */
+  Open,
+  /** closeWrite() was called: the FIN goes out after what is queued. */
+  Closing,
+  /** The FIN is out: nothing more is sent. */
+  Closed,
+  /** Reset, or the session ended: writes reject with the error. */
+  Failed,
+}
+
+/** What the send half needs from its stream. */
+export interface SendHost {
+  readonly id: number;
+  readonly scheduler: Scheduler;
+  /** The FIN went out. */
+  finSent(): void;
+}
+
+/**
+ * A stream's sending direction: the application's chunks waiting to go out, the peer's credit,
+ * and the promises waiting for both. The session's writer (scheduler.ts) asks it for frames; it
+ * frames as much as the credit and its turn allow, never copying a chunk (docs/protocol.md, "Flow
+ * control" and "Opening a stream").
+ */
+export class SendHalf implements Sender, Completion {
+  /** Set while this half sits in the writer's ready queue. */
+  queued = false;
+  state = SendState.Open;
+  /** Our SYN has gone out, or the peer opened the stream (then ours is never sent). */
+  synSent: boolean;
+  /** Bytes we may still send: the peer's credit. */
+  private credit: number;
+  /** The chunk being framed, how far, and who waits for it. */
+  private sending: Uint8Array | null = null;
+  private offset = 0;
+  private sendingDone: Deferred | null = null;
+  /** Chunks written after it (direct writes may be many at once), in order. */
+  private queue: { chunk: Uint8Array; done: Deferred }[] | null = null;
+  /**
+   * Chunks fully framed, waiting for the transport to let go of their bytes, oldest first: the
+   * transport completes writes in order (see Completion).
+   */
+  private inFlight: Deferred[] | null = null;
+  private finDone: Deferred | null = null;
+  private error: MuxError | null = null;
+
+  constructor(
+    private readonly host: SendHost,
+    credit: number,
+    synSent: boolean,
+  ) {
+    this.credit = credit;
+    this.synSent = synSent;
+  }
+
+  /**
+   * Queues a chunk; resolves once the transport no longer needs its bytes (the caller may reuse the
+   * buffer then). Concurrent writes keep their order; several waiting let one flush frame them all,
+   * which is what keeps one stream's throughput near the socket's.
+   */
+  write(chunk: Uint8Array): Promise<void> {
+    if (this.state === SendState.Failed) return Promise.reject(this.error);
+    if (chunk.length === 0) return Promise.resolve();
+    const done = deferred();
+    if (this.sending === null) {
+      this.sending = chunk;
+      this.offset = 0;
+      this.sendingDone = done;
+    } else {
+      (this.queue ??= []).push({ chunk, done });
+    }
+    this.host.scheduler.enqueue(this);
+    return done.promise;
+  }
+
+  /** Half-close: the FIN goes out after what is queued; resolves once it has. */
+  finish(): Promise<void> {
+    if (this.state === SendState.Failed) return Promise.reject(this.error);
+    if (this.state === SendState.Closed) return Promise.resolve();
+    if (this.state === SendState.Open) {
+      this.state = SendState.Closing;
+      this.finDone = deferred();
+      this.host.scheduler.enqueue(this);
+    }
+    return this.finDone!.promise;
+  }
+
+  /** The peer granted credit. */
+  addCredit(increment: number): void {
+    if (this.state === SendState.Failed) return;
+    this.credit = addCredit(this.credit, increment);
+    if (this.sending !== null) this.host.scheduler.enqueue(this);
+  }
+
+  sendable(): boolean {
+    if (this.state === SendState.Failed || this.state === SendState.Closed) return false;
+    if (this.sending !== null) return this.credit > 0;
+    return this.state === SendState.Closing;
+  }
+
+  emit(out: Output, quantum: number): number {
+    let flags = 0;
+    if (!this.synSent) {
+      this.synSent = true;
+      flags = Flag.SYN;
+    }
+    const id = this.host.id;
+    if (this.sending !== null) {
+      // One frame per chunk (or piece of one), as many chunks as the quantum and credit allow.
+      let sent = 0;
+      for (let chunk = this.sending; chunk !== null && this.credit > 0 && sent < quantum; chunk = this.sending) {
+        const start = this.offset;
+        const n = Math.min(chunk.length - start, this.credit, quantum - sent, MAX_PAYLOAD);
+        this.offset = start + n;
+        this.credit -= n;
+        sent += n;
+        out.header(n, FrameType.DATA, flags, id);
+        flags = 0;
+        out.payload(start === 0 && n === chunk.length ? chunk : chunk.subarray(start, start + n));
+        if (this.offset === chunk.length) this.nextChunk(out);
+      }
+      return sent;
+    }
+    // Never SYN and FIN in one frame: a Go peer that gets SYN+FIN can never answer on the stream.
+    if (flags & Flag.SYN) out.header(0, FrameType.DATA, Flag.SYN, id);
+    out.header(0, FrameType.DATA, Flag.FIN, id);
+    this.state = SendState.Closed;
+    this.finDone?.resolve();
+    this.finDone = null;
+    this.host.finSent();
+    return 0;
+  }
+
+  /**
+   * The current chunk is framed. The frames may hold views of the application's bytes: its write
+   * resolves when the transport has taken them, so the application may then reuse the buffer.
+   */
+  private nextChunk(out: Output): void {
+    (this.inFlight ??= []).push(this.sendingDone!);
+    out.completions.push(this);
+    const next = this.queue?.shift();
+    this.sending = next ? next.chunk : null;
+    this.sendingDone = next ? next.done : null;
+    this.offset = 0;
+  }
+
+  written(): void {
+    this.inFlight?.shift()?.resolve();
+  }
+
+  /** Reset, or the session ended: every waiting write and the FIN reject with `err`. */
+  fail(err: MuxError): void {
+    if (this.state === SendState.Failed) return;
+    this.state = SendState.Failed;
+    this.error = err;
+    this.sending = null;
+    this.sendingDone?.reject(err);
+    this.sendingDone = null;
+    for (const w of this.queue ?? []) w.done.reject(err);
+    this.queue = null;
+    for (const d of this.inFlight ?? []) d.reject(err);
+    this.inFlight = null;
+    this.finDone?.reject(err);
+    this.finDone = null;
+  }
+}

@@ -1,0 +1,38 @@
+/** Big-endian uint32 at `at` (the protocol's integers, docs/protocol.md "Frames"). */
+export function readU32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+export function writeU32(b: Uint8Array, at: number, value: number): void {
+  b[at] = value >>> 24;
+  b[at + 1] = value >>> 16;
+  b[at + 2] = value >>> 8;
+  b[at + 3] = value;
+}
+
+/** Gathers 4-byte big-endian values from bytes split anyhow across chunks. */
+export class U32Reader {
+  private readonly buf = new Uint8Array(4);
+  private have = 0;
+
+  /**
+   * Reads values from `chunk`, calling `each` for every complete one, at most `max` of them.
+   * Returns how many bytes of `chunk` it took.
+   */
+  read(chunk: Uint8Array, each: (value: number) => void, max = Infinity): number {
+    let at = 0;
+    let values = 0;
+    while (at < chunk.length && values < max) {
+      const n = Math.min(4 - this.have, chunk.length - at);
+      this.buf.set(chunk.subarray(at, at + n), this.have);
+      this.have += n;
+      at += n;
+      if (this.have === 4) {
+        this.have = 0;
+        values++;
+        each(readU32(this.buf, 0));
+      }
+    }
+    return at;
+  }
+}
