@@ -109,7 +109,8 @@ describe("ending a session", () => {
     const s = await within(session.accept(), "accept()");
     pair.kill(new Error("cable cut"));
     const info = await within(session.closed, "closed");
-    expect(typeof info.code).toBe("number");
+    expect(info.code).toBe(ErrorCode.PeerEOF);
+    expect(info.reason).toContain("cable cut");
     await expect(within(s.closed, "the stream to fail")).rejects.toBeInstanceOf(MuxError);
     await expect(session.accept()).rejects.toBeInstanceOf(MuxError);
     await expect(s.writable.getWriter().write(bytes("y"))).rejects.toBeInstanceOf(MuxError);

@@ -1,75 +1,96 @@
-import { describe, expect, it, onTestFinished } from "vitest";
-import { ErrorCode, Session } from "../../src/index.js";
-import { memoryPair } from "../support/memory-pair.js";
-import { frame, is, startSession, state, within } from "../support/raw-peer.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { vi } from "vitest";
+import { ErrorCode } from "../../src/index.js";
+import type { Frame } from "../../src/frame/index.js";
+import { frame, is, startSession, state, within, type SessionUnderTest } from "../support/raw-peer.js";
 
-// docs/protocol.md, "Heartbeat". Small real intervals; the tests await the callbacks themselves.
-const INTERVAL = 20;
-const TOLERANCE = 40;
+// docs/protocol.md, "Heartbeat". The heartbeat's timers and clock are faked: the tests move time
+// by hand, so every interval, tolerance and round trip is exact.
+const INTERVAL = 1000;
+const TOLERANCE = 500;
+const HEARTBEAT = Uint8Array.of(0xff, 0xff, 0xff, 0xff);
 
-/** A promise settled by the n-th call of a callback, and the callback. */
-function calls<T>(n: number): { done: Promise<T[]>; callback: (v: T) => void } {
-  const seen: T[] = [];
-  let resolve!: (v: T[]) => void;
-  const done = new Promise<T[]>((r) => (resolve = r));
-  return {
-    done,
-    callback: (v: T) => {
-      seen.push(v);
-      if (seen.length === n) resolve(seen.slice());
-    },
-  };
+/** Until the session has written a frame the peer can see (the fake clock moved, the I/O did not). */
+async function nextBeat(peer: SessionUnderTest["peer"]): Promise<Uint8Array> {
+  const f = (await peer.waitFor((x: Frame) => x.type === "DATA" && x.streamId === 3 && x.data.length === 4 && !(x.data.every((b) => b === 0xff)), "a beat's id")) as Extract<Frame, { type: "DATA" }>;
+  return f.data;
 }
 
 describe("heartbeat", () => {
-  it("onBeat reports the round trip of each beat the peer answers", async () => {
-    const pair = memoryPair();
-    const beats = calls<number>(3);
-    let timeouts = 0;
-    const client = Session.client(pair.a, {
-      heartbeat: { interval: INTERVAL, tolerance: TOLERANCE, onBeat: beats.callback, onTimeout: () => timeouts++ },
-    });
-    const server = Session.server(pair.b, { typed: true });
-    onTestFinished(async () => {
-      await within(client.close(), "client.close()");
-      await within(server.closed, "server.closed");
-    });
-    const rtts = await within(beats.done, "three answered beats");
-    for (const rtt of rtts) {
-      expect(Number.isFinite(rtt)).toBe(true);
-      expect(rtt).toBeGreaterThanOrEqual(0);
+  beforeEach(() => void vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] }));
+  afterEach(() => void vi.useRealTimers());
+
+  it("beats every interval on a stream of type 0xFFFFFFFF, and onBeat reports each round trip", async () => {
+    const rtts: number[] = [];
+    const { peer } = startSession("client", { heartbeat: { interval: INTERVAL, tolerance: TOLERANCE, onBeat: (rtt) => rtts.push(rtt) } });
+    let late = 0;
+    for (const delay of [7, 30, 0]) {
+      // Beats go out every INTERVAL, answered or not.
+      await vi.advanceTimersByTimeAsync(INTERVAL - late);
+      late = delay;
+      const id = await nextBeat(peer);
+      // The peer takes `delay` ms to answer.
+      await vi.advanceTimersByTimeAsync(delay);
+      await peer.send(frame.data(3, id));
+      await peer.barrier();
     }
-    expect(timeouts).toBe(0);
-    // The heartbeat stream is the session's own business: the answering side never accepted it.
-    expect(await state(server.accept())).toBe("pending");
+    expect(rtts).toEqual([7, 30, 0]);
+    // The stream was opened with the heartbeat's type in its SYN frame.
+    expect(peer.received.find(is.syn(3))).toMatchObject({ data: HEARTBEAT });
   });
 
-  it("onTimeout fires when the peer stops answering; the session stays open without closeOnTimeout", async () => {
-    const timedOut = calls<void>(1);
-    const { session, peer } = startSession("client", {
-      heartbeat: { interval: INTERVAL, tolerance: TOLERANCE, onTimeout: () => timedOut.callback() },
-    });
-    // The raw peer reads the heartbeat stream and never answers.
-    await peer.waitFor(is.syn(3), "the heartbeat stream's SYN");
-    await within(timedOut.done, "onTimeout");
+  it("onTimeout fires once interval + tolerance pass without an answer; without closeOnTimeout the session stays open", async () => {
+    let timeouts = 0;
+    const { session } = startSession("client", { heartbeat: { interval: INTERVAL, tolerance: TOLERANCE, onTimeout: () => timeouts++ } });
+    await vi.advanceTimersByTimeAsync(INTERVAL + TOLERANCE - 1);
+    expect(timeouts).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(timeouts).toBe(1);
     expect(await state(session.closed)).toBe("pending");
   });
 
-  it("closeOnTimeout ends the session (WriteTimeout) when the heartbeat times out", async () => {
-    const timedOut = calls<void>(1);
-    const { session, peer } = startSession("client", {
-      heartbeat: { interval: INTERVAL, tolerance: TOLERANCE, closeOnTimeout: true, onTimeout: () => timedOut.callback() },
-    });
-    await within(timedOut.done, "onTimeout");
-    const info = await within(session.closed, "the session to end");
-    expect(info.code).toBe(ErrorCode.WriteTimeout);
-    await peer.waitFor(is.goAway(), "the GOAWAY of the ending session");
-    await peer.eof();
+  it("an answered beat rearms the watchdog: a peer that answers never times out", async () => {
+    let timeouts = 0;
+    const { peer } = startSession("client", { heartbeat: { interval: INTERVAL, tolerance: TOLERANCE, onTimeout: () => timeouts++ } });
+    for (let beat = 0; beat < 5; beat++) {
+      await vi.advanceTimersByTimeAsync(INTERVAL);
+      await peer.send(frame.data(3, await nextBeat(peer)));
+      await peer.barrier();
+    }
+    expect(timeouts).toBe(0);
   });
 
-  it("ping() on a session whose peer does not answer rejects after its timeout", async () => {
-    const { session } = startSession("client", { typed: true });
-    await expect(within(session.ping(50), "ping(50)")).rejects.toMatchObject({ code: ErrorCode.WriteTimeout });
+  it("closeOnTimeout ends the session with WriteTimeout and a reason that says so", async () => {
+    const { session, peer } = startSession("client", { heartbeat: { interval: INTERVAL, tolerance: TOLERANCE, closeOnTimeout: true } });
+    await vi.advanceTimersByTimeAsync(INTERVAL + TOLERANCE);
+    await peer.waitFor(is.goAway(ErrorCode.WriteTimeout), "the GOAWAY of the ending session");
+    vi.useRealTimers();
+    const info = await within(session.closed, "the session to end");
+    expect(info.code).toBe(ErrorCode.WriteTimeout);
+    expect(info.reason).toContain("heartbeat");
+  });
+
+  it("ping() resolves with the round trip, and rejects with WriteTimeout when no answer comes in time", async () => {
+    const { session, peer } = startSession("client", { typed: true });
+    const answered = session.ping(100);
+    const id = await nextBeat(peer);
+    await vi.advanceTimersByTimeAsync(12);
+    await peer.send(frame.data(3, id));
+    expect(await answered).toBe(12);
+    const unanswered = session.ping(100);
+    unanswered.catch(() => {});
+    await nextBeat(peer);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(await state(unanswered)).toBe("pending");
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(unanswered).rejects.toMatchObject({ code: ErrorCode.WriteTimeout });
+  });
+
+  it("the answering side answers the peer's beats itself: the heartbeat stream never reaches accept()", async () => {
+    const { session, peer } = startSession("server", { typed: true });
+    await peer.send(frame.syn(3, HEARTBEAT), frame.data(3, Uint8Array.of(1, 2, 3, 4)));
+    expect(await peer.waitFor(is.data(3), "the answer")).toMatchObject({ data: Uint8Array.of(1, 2, 3, 4) });
+    expect(await state(session.accept())).toBe("pending");
   });
 });
 
