@@ -1,4 +1,12 @@
 import type { MuxError } from "./errors.js";
+import { whenAborted } from "./util/abort.js";
+
+interface Waiter<T> {
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+  /** Stops listening to the accept()'s signal. */
+  stop: (() => void) | null;
+}
 
 /**
  * Streams the peer opened, waiting for the application, and the accept() calls waiting for the next
@@ -8,8 +16,10 @@ import type { MuxError } from "./errors.js";
 export class AcceptQueue<T> {
   private items: T[] = [];
   private head = 0;
-  private waiters: { resolve: (v: T) => void; reject: (e: unknown) => void }[] = [];
+  private waiters: Waiter<T>[] = [];
   private error: MuxError | null = null;
+  /** Items handed to the application so far. */
+  handed = 0;
 
   /**
    * `dead` items are dropped unseen (a stream reset while it waited is no use to accept());
@@ -27,11 +37,17 @@ export class AcceptQueue<T> {
   /** Hands `item` to a waiting accept(), or queues it. */
   push(item: T): void {
     const w = this.waiters.shift();
-    if (w) return w.resolve(item);
+    if (w) {
+      w.stop?.();
+      this.handed++;
+      return w.resolve(item);
+    }
     this.items.push(item);
   }
 
-  take(): Promise<T> {
+  /** The next item; an aborted take rejects with the signal's reason and takes nothing. */
+  take(signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     while (this.head < this.items.length) {
       const item = this.items[this.head]!;
       this.items[this.head++] = undefined as T;
@@ -40,12 +56,23 @@ export class AcceptQueue<T> {
         this.head = 0;
       }
       if (!this.dead(item)) {
+        this.handed++;
         this.taken();
         return Promise.resolve(item);
       }
     }
     if (this.error) return Promise.reject(this.error);
-    const waiting = new Promise<T>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const waiting = new Promise<T>((resolve, reject) => {
+      const waiter: Waiter<T> = { resolve, reject, stop: null };
+      this.waiters.push(waiter);
+      if (signal === undefined) return;
+      waiter.stop = whenAborted(signal, () => {
+        const at = this.waiters.indexOf(waiter);
+        if (at < 0) return;
+        this.waiters.splice(at, 1);
+        reject(signal.reason);
+      });
+    });
     this.taken();
     return waiting;
   }
@@ -57,6 +84,9 @@ export class AcceptQueue<T> {
     this.head = 0;
     const waiters = this.waiters;
     this.waiters = [];
-    for (const w of waiters) w.reject(error);
+    for (const w of waiters) {
+      w.stop?.();
+      w.reject(error);
+    }
   }
 }

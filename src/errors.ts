@@ -73,3 +73,8 @@ Object.defineProperty(MuxError.prototype, brand, { value: true });
 export function isMuxError(value: unknown, code?: number): value is MuxError {
   return value instanceof MuxError && (code === undefined || value.code === code);
 }
+
+/** The code a stream is reset with for an abort reason: a MuxError's own code, else StreamCancelled. */
+export function codeOf(reason: unknown): number {
+  return reason instanceof MuxError ? reason.code : ErrorCode.StreamCancelled;
+}

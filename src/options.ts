@@ -20,6 +20,7 @@ export interface ResolvedOptions {
   typed: boolean;
   heartbeat: ResolvedHeartbeat | null;
   closeTimeout: number;
+  onFrame: SessionOptions["onFrame"];
 }
 
 export interface ResolvedHeartbeat {
@@ -39,6 +40,7 @@ const SESSION_KEYS: ReadonlySet<string> = new Set([
   "typed",
   "heartbeat",
   "closeTimeout",
+  "onFrame",
 ] satisfies Array<keyof SessionOptions>);
 
 const HEARTBEAT_KEYS: ReadonlySet<string> = new Set([
@@ -70,6 +72,7 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     typed: typed || heartbeat !== null,
     heartbeat,
     closeTimeout: number("closeTimeout", options.closeTimeout, DEFAULT_CLOSE_TIMEOUT, 0),
+    onFrame: callback("onFrame", options.onFrame),
   };
 }
 

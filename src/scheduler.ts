@@ -1,12 +1,12 @@
 import { FrameType } from "./frame/constants.js";
 import { Output, type Completion } from "./frame/output.js";
 import type { Link } from "./link/link.js";
+import { ReadyQueue, type Ready } from "./ready-queue.js";
+import type { SessionCounters } from "./stats.js";
 import { noop } from "./util/deferred.js";
 
 /** A stream as the writer sees it: something that can put its next DATA frames into an Output. */
-export interface Sender {
-  /** Set while the stream sits in the writer's ready queue. */
-  queued: boolean;
+export interface Sender extends Ready {
   /** Whether the stream has a frame it may send now (data with credit, a SYN or a FIN). */
   sendable(): boolean;
   /** Appends at most `quantum` payload bytes of frames; returns the payload bytes appended. */
@@ -25,17 +25,16 @@ const PADDING_TYPE = 0xf;
 /**
  * The session's writer: one per session, the only code that writes to the transport.
  *
- * Fairness: control frames (WNDINC, RST, GOAWAY) go first; DATA is taken
- * round-robin from the streams that have something to send, at most QUANTUM bytes per turn, so a
- * bulk stream never queues far ahead of a small frame on another stream.
+ * Fairness: control frames (WNDINC, RST, GOAWAY) go first; DATA is taken from the streams that have
+ * something to send, highest sendOrder first and round-robin among equals (ready-queue.ts), at
+ * most QUANTUM bytes per turn, so a bulk stream never queues far ahead of a small frame on another
+ * stream of the same order.
  * Coalescing: frames produced within one tick are written together (one transport write), since
  * the flush runs as a microtask after the code that produced them.
  */
 export class Scheduler {
   private readonly out = new Output();
-  /** Ready streams, round-robin: an array with a moving head instead of O(n) shift(). */
-  private ready: Sender[] = [];
-  private head = 0;
+  private readonly ready = new ReadyQueue<Sender>();
   /** Control frames: [type, streamId, value] triples (RST, WNDINC). */
   private control: number[] = [];
   private goAways: { last: number; code: number; debug: Uint8Array; pad: boolean }[] = [];
@@ -51,7 +50,11 @@ export class Scheduler {
   constructor(
     private readonly link: Link,
     private readonly backlog: (backedUp: boolean) => void,
-  ) {}
+    private readonly counters: SessionCounters,
+    trace: Output["trace"] = null,
+  ) {
+    this.out.trace = trace;
+  }
 
   /** The transport drained after a write that filled its buffer. */
   drained(): void {
@@ -61,7 +64,6 @@ export class Scheduler {
 
   enqueue(s: Sender): void {
     if (s.queued || this.closed) return;
-    s.queued = true;
     this.ready.push(s);
     this.schedule();
   }
@@ -89,8 +91,7 @@ export class Scheduler {
    * Settles when the transport has ended (the caller bounds the wait).
    */
   finish(): Promise<void> {
-    this.ready = [];
-    this.head = 0;
+    this.ready.clear();
     this.blocked = false;
     this.flush();
     this.closed = true;
@@ -122,26 +123,16 @@ export class Scheduler {
     const out = this.out;
     while (!this.blocked) {
       this.writeControl(out);
-      while (out.bytes < FLUSH_LIMIT && this.head < this.ready.length) {
-        const s = this.ready[this.head]!;
-        this.ready[this.head++] = undefined as unknown as Sender;
-        s.queued = false;
+      while (out.bytes < FLUSH_LIMIT && this.ready.size > 0) {
+        const s = this.ready.shift()!;
         if (!s.sendable()) continue;
         // Quanta exist for fairness; a stream alone in the queue may send what it has in one frame.
-        s.emit(out, this.head === this.ready.length ? FLUSH_LIMIT - out.bytes : QUANTUM);
-        if (s.sendable()) {
-          s.queued = true;
-          this.ready.push(s);
-        }
-      }
-      if (this.head === this.ready.length) {
-        this.ready.length = 0;
-        this.head = 0;
-      } else if (this.head > 1024 && this.head * 2 > this.ready.length) {
-        this.ready = this.ready.slice(this.head);
-        this.head = 0;
+        s.emit(out, this.ready.size === 0 ? FLUSH_LIMIT - out.bytes : QUANTUM);
+        if (s.sendable()) this.ready.push(s);
       }
       if (out.bytes === 0) break;
+      this.counters.bytesOut += out.bytes;
+      this.counters.framesOut += out.frames;
       const completions = out.completions;
       let done = noop;
       if (completions.length > 0) {

@@ -2,16 +2,18 @@ import { Admission } from "./admission.js";
 import { ErrorCode, MuxError, errorCodeName } from "./errors.js";
 import { Heartbeat, HEARTBEAT_TYPE } from "./extensions/heartbeat.js";
 import { checkType, TypedStreams } from "./extensions/typed.js";
-import { Flag, MAX_STREAM_ID } from "./frame/constants.js";
+import { Flag, FrameType, MAX_STREAM_ID } from "./frame/constants.js";
 import { FrameDecoder, type FrameHandler } from "./frame/decode.js";
 import { toBytes } from "./frame/encode.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
 import { ReceiveBudget, STREAM_CHARGE } from "./receive-budget.js";
 import { Scheduler } from "./scheduler.js";
-import { Stream, type StreamHost } from "./stream.js";
+import { SessionCounters, frameInfo } from "./stats.js";
+import { checkSendOrder, Stream, type StreamHost } from "./stream.js";
 import { linkFromStreams } from "./link/from-streams.js";
 import type { Link, LinkSink, Transport } from "./link/link.js";
-import type { MuxStream, OpenOptions, SessionCloseInfo, SessionOptions } from "./types.js";
+import type { MuxStream, OpenOptions, SessionCloseInfo, SessionOptions, SessionStats, ShutdownOptions, WaitOptions } from "./types.js";
+import { isSignal, signalOf } from "./util/abort.js";
 import { noop } from "./util/deferred.js";
 
 const EOF_REASON = "read EOF from remote peer";
@@ -38,7 +40,12 @@ interface Ending {
   abort?: boolean;
   /** How long the GOAWAY may take before the transport is torn down; default closeTimeout. */
   timeout?: number;
+  /** Nothing went wrong: a local close, or the peer's goodbye (SessionCloseInfo.clean). */
+  clean?: boolean;
 }
+
+/** How long shutdown() lets running streams finish by default. */
+const DEFAULT_SHUTDOWN_TIMEOUT = 30_000;
 
 /**
  * A muxado session over one transport: the stream table, the reader (frames in), the writer
@@ -87,6 +94,12 @@ export class Session implements AsyncIterable<MuxStream> {
   private resolveClosed!: (info: SessionCloseInfo) => void;
   private heartbeat: Heartbeat | null = null;
   private _incoming: ReadableStream<MuxStream> | null = null;
+  private readonly counters = new SessionCounters();
+  /** The onFrame trace hook, if set. */
+  private readonly trace: SessionOptions["onFrame"];
+  /** shutdown(): resolved once the stream table is empty. */
+  private drained: (() => void) | null = null;
+  private shuttingDown = false;
 
   private constructor(transport: Transport, options: SessionOptions | undefined, isClient: boolean) {
     const o = (this.options = resolveOptions(options));
@@ -104,6 +117,7 @@ export class Session implements AsyncIterable<MuxStream> {
         // Not from inside the application's accept() call: decoding resumes on its own turn.
         resumeReading: () => queueMicrotask(() => this.resumeDecoding()),
         refuse: (s) => {
+          this.counters.streamsRefused++;
           this.scheduler.rst(s.id, ErrorCode.AcceptQueueFull);
           s.fail(new MuxError(ErrorCode.AcceptQueueFull, "the accept queue was full"));
         },
@@ -122,14 +136,19 @@ export class Session implements AsyncIterable<MuxStream> {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
 
     this.link = transport.link ?? linkFromStreams(transport);
-    this.scheduler = new Scheduler(this.link, (backedUp) =>
-      backedUp ? this.pauseReading(ReadPause.Backlog) : this.resumeReading(ReadPause.Backlog),
+    const trace = (this.trace = o.onFrame);
+    this.scheduler = new Scheduler(
+      this.link,
+      (backedUp) => (backedUp ? this.pauseReading(ReadPause.Backlog) : this.resumeReading(ReadPause.Backlog)),
+      this.counters,
+      trace ? (type, flags, id, length, value, last) => trace("out", frameInfo(type, flags, id, length, value, last)) : null,
     );
     this.host = {
       windowSize: this.windowSize,
       maxWindowSize: this.maxWindowSize,
       scheduler: this.scheduler,
       budget: this.budget,
+      counters: this.counters,
       forget: (s) => this.forget(s),
     };
     this.decoder = new FrameDecoder(this.frameHandler());
@@ -142,30 +161,39 @@ export class Session implements AsyncIterable<MuxStream> {
 
   // ---- the public API ---------------------------------------------------------------------
 
-  /** Opens a stream. Nothing goes on the wire until its first write (the SYN rides on it). */
+  /**
+   * Opens a stream. Nothing goes on the wire until its first write (the SYN rides on it), except on
+   * a typed session, where the type goes at once.
+   */
   open(options: OpenOptions = {}): Promise<MuxStream> {
-    let type: number;
+    let checked: { type: number; sendOrder: number };
     try {
-      type = this.streamType(options);
+      checked = this.openOptions(options);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.openStream(type);
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    return this.openStream(checked.type, checked.sendOrder);
   }
 
-  /** Checks open()'s options; the stream's type (0 when the session is not typed). */
-  private streamType(options: OpenOptions): number {
+  /** Checks open()'s options. */
+  private openOptions(options: OpenOptions): { type: number; sendOrder: number } {
     if (typeof options !== "object" || options === null) throw new TypeError("open() takes an options object");
     for (const key of Object.keys(options)) {
-      if (key !== "type") throw new TypeError(`unknown option "${key}" in open(); known options: type`);
+      if (key !== "type" && key !== "sendOrder" && key !== "signal") {
+        throw new TypeError(`unknown option "${key}" in open(); known options: type, sendOrder, signal`);
+      }
     }
-    if (options.type === undefined) return 0;
+    if (options.signal !== undefined && !isSignal(options.signal)) throw new TypeError("open(): signal must be an AbortSignal");
+    const sendOrder = options.sendOrder === undefined ? 0 : checkSendOrder(options.sendOrder);
+    if (options.type === undefined) return { type: 0, sendOrder };
     if (!this.typing) throw new TypeError("open({ type }) needs a typed session ({ typed: true } on both peers)");
-    return checkType(options.type);
+    return { type: checkType(options.type), sendOrder };
   }
 
-  private openStream(type: number): Promise<MuxStream> {
+  private openStream(type: number, sendOrder = 0): Promise<MuxStream> {
     if (this.endError) return Promise.reject(this.endError);
+    if (this.shuttingDown) return Promise.reject(new MuxError(ErrorCode.SessionClosed, "the session is shutting down: no new streams"));
     if (this.remoteGoAway) {
       return Promise.reject(new MuxError(ErrorCode.RemoteGoneAway, "the peer sent GOAWAY: no new streams", { remote: true }));
     }
@@ -176,14 +204,25 @@ export class Session implements AsyncIterable<MuxStream> {
     const id = this.nextId;
     this.nextId += 2;
     const stream = new Stream(this.host, id, false);
+    stream.sendOrder = sendOrder;
     this.streams.set(id, stream);
+    this.counters.streamsOpened++;
     this.typing?.opened(stream, type);
     return Promise.resolve(stream);
   }
 
-  /** The next stream the peer opened. Rejects with MuxError once the session has ended. */
-  accept(): Promise<MuxStream> {
-    return this.admission.queue.take();
+  /**
+   * The next stream the peer opened. Rejects with MuxError once the session has ended, and with the
+   * signal's reason if it aborts first (no stream is taken then).
+   */
+  accept(options?: WaitOptions): Promise<MuxStream> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(options, "accept()");
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.admission.queue.take(signal);
   }
 
   /** The accept queue as a stream; it closes when the session ends. */
@@ -226,28 +265,119 @@ export class Session implements AsyncIterable<MuxStream> {
 
   /** GOAWAY(NoError, "no error"), then the transport closes; every stream fails with SessionClosed. */
   close(): Promise<void> {
-    return this.die(ErrorCode.SessionClosed, "session closed", { wire: { code: ErrorCode.NoError, debug: "no error" } });
+    return this.die(ErrorCode.SessionClosed, "session closed", { wire: { code: ErrorCode.NoError, debug: "no error" }, clean: true });
   }
 
-  /** One heartbeat on demand: the round trip in ms. Needs a typed session on both peers. */
-  ping(timeoutMs?: number): Promise<number> {
+  /**
+   * Graceful drain: GOAWAY (the peer opens no more streams; neither does this side), let every open
+   * stream finish in both directions, then close(). Past `timeout` (default 30 s) it closes anyway,
+   * failing what is left with SessionClosed. Resolves with the session's close info.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<SessionCloseInfo> {
+    let timeout: number;
+    try {
+      timeout = shutdownTimeout(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.endError || this.shuttingDown) return this.closed;
+    this.shuttingDown = true;
+    void this.goAway(options.code ?? ErrorCode.NoError, options.debug);
+    const drained = new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.streams.size === 0) this.drained?.();
+    const timer = setTimeout(() => this.drained?.(), timeout);
+    (timer as { unref?: () => void }).unref?.();
+    return drained.then(() => {
+      clearTimeout(timer);
+      return this.close().then(() => this.closed);
+    });
+  }
+
+  /**
+   * One heartbeat on demand: the round trip in ms. Needs a typed session on both peers. Rejects
+   * with WriteTimeout after interval + tolerance without an answer, or with the signal's reason.
+   */
+  ping(options?: WaitOptions): Promise<number> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(options, "ping()");
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (this.endError) return Promise.reject(this.endError);
     if (!this.typing) {
       return Promise.reject(new TypeError("ping() needs a typed session ({ typed: true } or heartbeat options on both peers)"));
     }
     this.heartbeat ??= this.newHeartbeat();
-    return this.heartbeat.ping(timeoutMs);
+    return this.heartbeat.ping(signal);
+  }
+
+  /** A plain snapshot of the session's counters; it costs the same with any number of streams. */
+  stats(): SessionStats {
+    const c = this.counters;
+    return {
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      framesIn: c.framesIn,
+      framesOut: c.framesOut,
+      streamsOpened: c.streamsOpened,
+      streamsAccepted: this.admission.queue.handed,
+      streamsRefused: c.streamsRefused,
+      streamsOpen: this.streams.size,
+      bufferedBytes: c.bufferedBytes,
+      queuedBytes: c.queuedBytes,
+      receiveBudgetUsed: this.budget.used,
+      rttMs: this.heartbeat?.lastRtt,
+    };
   }
 
   // ---- frames in --------------------------------------------------------------------------
 
   private frameHandler(): FrameHandler {
+    const c = this.counters;
+    const trace = this.trace;
+    const handler: FrameHandler = {
+      onData: (id, flags, payload, offset, length) => {
+        if (offset === 0) c.framesIn++;
+        this.onData(id, flags, payload, offset, length);
+      },
+      onRst: (id, code) => {
+        c.framesIn++;
+        this.streams.get(id)?.fail(new MuxError(code, `stream reset by peer (${errorCodeName(code)})`, { remote: true }));
+      },
+      onWndInc: (id, increment) => {
+        c.framesIn++;
+        this.streams.get(id)?.addCredit(increment);
+      },
+      onGoAway: (last, code, debug) => {
+        c.framesIn++;
+        this.onGoAway(last, code, debug);
+      },
+      onUnknown: () => c.framesIn++,
+    };
+    if (!trace) return handler;
+    // Traced: each frame is reported once, before it is handled.
     return {
-      onData: (id, flags, payload, offset, length) => this.onData(id, flags, payload, offset, length),
-      onRst: (id, code) =>
-        this.streams.get(id)?.fail(new MuxError(code, `stream reset by peer (${errorCodeName(code)})`, { remote: true })),
-      onWndInc: (id, increment) => this.streams.get(id)?.addCredit(increment),
-      onGoAway: (last, code, debug) => this.onGoAway(last, code, debug),
+      onData: (id, flags, payload, offset, length) => {
+        if (offset === 0) trace("in", frameInfo(FrameType.DATA, flags, id, length));
+        handler.onData(id, flags, payload, offset, length);
+      },
+      onRst: (id, code) => {
+        trace("in", frameInfo(FrameType.RST, 0, id, 4, code));
+        handler.onRst(id, code);
+      },
+      onWndInc: (id, increment) => {
+        trace("in", frameInfo(FrameType.WNDINC, 0, id, 4, increment));
+        handler.onWndInc(id, increment);
+      },
+      onGoAway: (last, code, debug) => {
+        trace("in", frameInfo(FrameType.GOAWAY, 0, 0, 8 + debug.length, code, last));
+        handler.onGoAway(last, code, debug);
+      },
+      onUnknown: (type, flags, id, length) => {
+        trace("in", frameInfo(type, flags, id, length));
+        c.framesIn++;
+      },
     };
   }
 
@@ -288,10 +418,12 @@ export class Session implements AsyncIterable<MuxStream> {
     // A refused stream is never entered in the table (docs/protocol.md, "Go quirks a port must
     // tolerate": Go leaks it; we must not), so the rest of its frame is dropped.
     if (this.localGoAway || this.incomingCount >= this.options.maxIncomingStreams) {
+      this.counters.streamsRefused++;
       this.scheduler.rst(id, ErrorCode.StreamRefused);
       return undefined;
     }
     if (!this.budget.tryCharge(STREAM_CHARGE)) {
+      this.counters.streamsRefused++;
       this.scheduler.rst(id, ErrorCode.EnhanceYourCalm);
       return undefined;
     }
@@ -338,6 +470,7 @@ export class Session implements AsyncIterable<MuxStream> {
   private forget(stream: Stream): void {
     if (this.streams.get(stream.id) !== stream) return;
     this.streams.delete(stream.id);
+    if (this.streams.size === 0) this.drained?.();
     if (this.isOwn(stream.id)) return;
     this.incomingCount--;
     this.budget.release(STREAM_CHARGE);
@@ -378,12 +511,15 @@ export class Session implements AsyncIterable<MuxStream> {
     return {
       data: (chunk) => {
         if (this.endError) return;
+        this.counters.bytesIn += chunk.length;
         this.decode(() => this.decoder.push(chunk));
       },
       end: () =>
         void this.die(ErrorCode.PeerEOF, EOF_REASON, {
           wire: { code: ErrorCode.PeerEOF, debug: EOF_REASON },
           timeout: ERROR_CLOSE_TIMEOUT,
+          // The peer said goodbye first: its end is the expected one.
+          clean: this.remoteGoAway?.code === ErrorCode.NoError,
         }),
       // A transport that knows why it failed says so with a MuxError (say, a text message on a
       // WebSocket: ProtocolError); any other failure means the connection is gone.
@@ -424,7 +560,7 @@ export class Session implements AsyncIterable<MuxStream> {
     this.ending = new Promise<void>((resolve) => (ended = resolve));
     const err = new MuxError(code, reason, { cause: how.cause });
     this.endError = err;
-    const info: SessionCloseInfo = { code, reason };
+    const info: SessionCloseInfo = { code, reason, clean: how.clean ?? false };
     if (this.remoteGoAway) info.remote = this.remoteGoAway;
     this.heartbeat?.stop(err);
     this.admission.close(err);
@@ -459,4 +595,18 @@ export class Session implements AsyncIterable<MuxStream> {
       });
     });
   }
+}
+
+function shutdownTimeout(options: ShutdownOptions): number {
+  if (typeof options !== "object" || options === null) throw new TypeError("shutdown() takes an options object");
+  for (const key of Object.keys(options)) {
+    if (key !== "timeout" && key !== "code" && key !== "debug") {
+      throw new TypeError(`unknown option "${key}" in shutdown(); known options: timeout, code, debug`);
+    }
+  }
+  const { timeout = DEFAULT_SHUTDOWN_TIMEOUT } = options;
+  if (typeof timeout !== "number" || !(timeout >= 0) || timeout === Infinity) {
+    throw new RangeError(`shutdown(): timeout must be a finite number of ms, got ${String(timeout)}`);
+  }
+  return timeout;
 }

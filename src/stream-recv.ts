@@ -3,6 +3,8 @@ import { ReceiveWindow } from "./flow.js";
 import { ReceiveBuffer } from "./receive-buffer.js";
 import type { ReceiveBudget } from "./receive-budget.js";
 import type { Scheduler } from "./scheduler.js";
+import type { SessionCounters } from "./stats.js";
+import { whenAborted } from "./util/abort.js";
 
 /** Where the receiving direction is (docs/protocol.md, "Closing a stream"). */
 export const enum RecvState {
@@ -23,6 +25,7 @@ export interface RecvHost {
   readonly id: number;
   readonly scheduler: Scheduler;
   readonly budget: ReceiveBudget;
+  readonly counters: SessionCounters;
   /** How far auto-tuning may grow the window (see flow.ts). */
   readonly maxWindowSize: number;
   /** The read direction is done for the life cycle: the peer's FIN arrived, or reading stopped. */
@@ -41,6 +44,13 @@ export interface PrefixReader {
 
 const STOPPED = () => new MuxError(ErrorCode.StreamClosed, "stream closed");
 
+interface Waiting {
+  resolve: (chunk: Uint8Array | null) => void;
+  reject: (err: unknown) => void;
+  /** Stops listening to the read's signal. */
+  stop: (() => void) | null;
+}
+
 /**
  * A stream's receiving direction: the rules for incoming DATA (window, FIN, data after the end),
  * the bytes waiting for the application (receive-buffer.ts, charged to the session's budget), the
@@ -48,13 +58,15 @@ const STOPPED = () => new MuxError(ErrorCode.StreamClosed, "stream closed");
  */
 export class RecvHalf {
   state = RecvState.Open;
+  /** Payload bytes received. */
+  bytesIn = 0;
   /** Set by the session on a typed stream until its prefix is complete. */
   prefix: PrefixReader | null = null;
   private readonly window: ReceiveWindow;
   /** Received bytes the application has not taken; created when first needed. */
   private buffer: ReceiveBuffer | null = null;
   /** The read waiting for data. */
-  private waiting: { resolve: (chunk: Uint8Array | null) => void; reject: (err: unknown) => void } | null = null;
+  private waiting: Waiting | null = null;
   /** The reader waited for data since credit was last granted: it keeps up (see flow.ts). */
   private starved = false;
   private error: MuxError | null = null;
@@ -78,6 +90,7 @@ export class RecvHalf {
       return ErrorCode.StreamClosed;
     }
     if (n > 0) {
+      this.bytesIn += n;
       if (!this.window.receive(n)) return ErrorCode.FlowControlError;
       if (this.prefix !== null) {
         const rest = this.prefix.take(payload);
@@ -98,14 +111,27 @@ export class RecvHalf {
     return 0;
   }
 
-  /** The next chunk, or null at the end of the stream. One read at a time. */
-  read(): Promise<Uint8Array | null> {
+  /**
+   * The next chunk, or null at the end of the stream. One read at a time. An aborted read rejects
+   * with the signal's reason and takes nothing: what arrives later waits for the next read.
+   */
+  read(signal?: AbortSignal): Promise<Uint8Array | null> {
     if (this.waiting !== null) return Promise.reject(new TypeError("a read is already pending on this stream"));
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.queued > 0) return Promise.resolve(this.take());
     switch (this.state) {
       case RecvState.Open:
         this.starved = true;
-        return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+        return new Promise((resolve, reject) => {
+          const waiting: Waiting = { resolve, reject, stop: null };
+          this.waiting = waiting;
+          if (signal === undefined) return;
+          waiting.stop = whenAborted(signal, () => {
+            if (this.waiting !== waiting) return;
+            this.waiting = null;
+            reject(signal.reason);
+          });
+        });
       case RecvState.Finished:
       case RecvState.Ended:
         this.end();
@@ -142,6 +168,20 @@ export class RecvHalf {
     this.settleWaiting(err);
   }
 
+  /** Received bytes the application has not taken. */
+  get bufferedBytes(): number {
+    return this.buffer === null ? 0 : this.buffer.bytes;
+  }
+
+  /** The window's size now, and what the peer may still send. */
+  get windowSize(): number {
+    return this.window.size;
+  }
+
+  get credit(): number {
+    return this.window.credit;
+  }
+
   /** Whether this direction is over for the life cycle: FIN received, or reading stopped. */
   get done(): boolean {
     return this.state === RecvState.Finished || this.state === RecvState.Ended || this.state === RecvState.Stopped;
@@ -156,12 +196,14 @@ export class RecvHalf {
     if (waiting !== null) {
       // Straight to the waiting reader: nothing is buffered.
       this.waiting = null;
+      waiting.stop?.();
       waiting.resolve(payload);
       this.consumed(payload.length);
       return;
     }
     // Charged whatever the outcome: the session resets the stream if the budget is passed.
     this.host.budget.charge((this.buffer ??= new ReceiveBuffer()).push(payload));
+    this.host.counters.bufferedBytes += payload.length;
   }
 
   private take(): Uint8Array {
@@ -169,6 +211,7 @@ export class RecvHalf {
     const held = buffer.held;
     const chunk = buffer.shift();
     this.host.budget.release(held - buffer.held);
+    this.host.counters.bufferedBytes -= chunk.length;
     this.consumed(chunk.length);
     return chunk;
   }
@@ -189,13 +232,16 @@ export class RecvHalf {
   }
 
   private drop(): void {
-    if (this.buffer !== null) this.host.budget.release(this.buffer.clear());
+    if (this.buffer === null) return;
+    this.host.counters.bufferedBytes -= this.buffer.bytes;
+    this.host.budget.release(this.buffer.clear());
   }
 
   private settleWaiting(outcome: MuxError | null): void {
     const waiting = this.waiting;
     if (waiting === null) return;
     this.waiting = null;
+    waiting.stop?.();
     if (outcome === null) waiting.resolve(null);
     else waiting.reject(outcome);
   }

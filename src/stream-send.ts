@@ -3,6 +3,7 @@ import { addCredit } from "./flow.js";
 import { Flag, FrameType, MAX_PAYLOAD } from "./frame/constants.js";
 import type { Completion, Output } from "./frame/output.js";
 import type { Scheduler, Sender } from "./scheduler.js";
+import type { SessionCounters } from "./stats.js";
 import { deferred, type Deferred } from "./util/deferred.js";
 
 /** Where the sending direction is (docs/protocol.md, "Closing a stream"). */
@@ -21,6 +22,7 @@ export const enum SendState {
 export interface SendHost {
   readonly id: number;
   readonly scheduler: Scheduler;
+  readonly counters: SessionCounters;
   /** The FIN went out. */
   finSent(): void;
 }
@@ -34,11 +36,16 @@ export interface SendHost {
 export class SendHalf implements Sender, Completion {
   /** Set while this half sits in the writer's ready queue. */
   queued = false;
+  /** WebTransport's sendOrder (ready-queue.ts). */
+  sendOrder = 0;
   state = SendState.Open;
+  /** Payload bytes sent, and written but not sent yet. */
+  bytesOut = 0;
+  queuedBytes = 0;
   /** Our SYN has gone out, or the peer opened the stream (then ours is never sent). */
   synSent: boolean;
   /** Bytes we may still send: the peer's credit. */
-  private credit: number;
+  credit: number;
   /** The chunk being framed, how far, and who waits for it. */
   private sending: Uint8Array | null = null;
   private offset = 0;
@@ -70,6 +77,8 @@ export class SendHalf implements Sender, Completion {
   write(chunk: Uint8Array): Promise<void> {
     if (this.state === SendState.Failed) return Promise.reject(this.error);
     if (chunk.length === 0) return Promise.resolve();
+    this.queuedBytes += chunk.length;
+    this.host.counters.queuedBytes += chunk.length;
     const done = deferred();
     if (this.sending === null) {
       this.sending = chunk;
@@ -128,6 +137,9 @@ export class SendHalf implements Sender, Completion {
         out.payload(start === 0 && n === chunk.length ? chunk : chunk.subarray(start, start + n));
         if (this.offset === chunk.length) this.nextChunk(out);
       }
+      this.bytesOut += sent;
+      this.queuedBytes -= sent;
+      this.host.counters.queuedBytes -= sent;
       return sent;
     }
     // Never SYN and FIN in one frame: a Go peer that gets SYN+FIN can never answer on the stream.
@@ -162,6 +174,8 @@ export class SendHalf implements Sender, Completion {
     if (this.state === SendState.Failed) return;
     this.state = SendState.Failed;
     this.error = err;
+    this.host.counters.queuedBytes -= this.queuedBytes;
+    this.queuedBytes = 0;
     this.sending = null;
     this.sendingDone?.reject(err);
     this.sendingDone = null;

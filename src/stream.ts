@@ -1,9 +1,11 @@
-import { ErrorCode, MuxError } from "./errors.js";
+import { codeOf, ErrorCode, MuxError } from "./errors.js";
 import type { ReceiveBudget } from "./receive-budget.js";
 import type { Scheduler } from "./scheduler.js";
+import type { SessionCounters } from "./stats.js";
 import { RecvHalf, type PrefixReader, type RecvHost } from "./stream-recv.js";
 import { SendHalf, SendState, type SendHost } from "./stream-send.js";
-import type { MuxStream } from "./types.js";
+import type { MuxStream, StreamStats, WaitOptions } from "./types.js";
+import { abortable, signalOf } from "./util/abort.js";
 import { deferred, noop, type Deferred } from "./util/deferred.js";
 import { asBytes, closeWritable, readableOf, writableOf, type DirectIO } from "./web-streams.js";
 
@@ -15,6 +17,7 @@ export interface StreamHost {
   readonly scheduler: Scheduler;
   /** The session-wide bound on received bytes held (receive-budget.ts). */
   readonly budget: ReceiveBudget;
+  readonly counters: SessionCounters;
   /** The stream has ended in both directions (or was reset): drop it from the stream table. */
   forget(stream: Stream): void;
 }
@@ -72,6 +75,10 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
     return this.host.maxWindowSize;
   }
 
+  get counters(): SessionCounters {
+    return this.host.counters;
+  }
+
   finSent(): void {
     this.maybeEnded();
   }
@@ -100,25 +107,36 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
 
   // ---- direct I/O ---------------------------------------------------------------------------
 
-  read(): Promise<Uint8Array | null> {
+  read(options?: WaitOptions): Promise<Uint8Array | null> {
     if (this.readFace === Face.Web) return Promise.reject(new TypeError("this stream is being read through `readable`"));
     this.readFace = Face.Direct;
-    return this.recv.read();
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(options, "read()");
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.recv.read(signal);
   }
 
-  write(chunk: Uint8Array): Promise<void> {
+  write(chunk: Uint8Array, options?: WaitOptions): Promise<void> {
     if (this.writeFace === Face.Web) return Promise.reject(new TypeError("this stream is being written through `writable`"));
     this.writeFace = Face.Direct;
     if (this.send.state === SendState.Closing || this.send.state === SendState.Closed) {
       return Promise.reject(new TypeError("write() after closeWrite()"));
     }
     let bytes: Uint8Array;
+    let signal: AbortSignal | undefined;
     try {
       bytes = asBytes(chunk);
+      signal = signalOf(options, "write()");
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.send.write(bytes);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    // Part of the chunk may be on its way already: an abandoned write leaves the stream's bytes
+    // untrustworthy, so the stream is reset (with the reason's code when it is a MuxError).
+    return abortable(this.send.write(bytes), signal, () => this.reset(codeOf(signal!.reason)));
   }
 
   closeWrite(): Promise<void> {
@@ -144,6 +162,28 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
 
   finish(): Promise<void> {
     return this.send.finish();
+  }
+
+  get sendOrder(): number {
+    return this.send.sendOrder;
+  }
+
+  set sendOrder(order: number) {
+    this.send.sendOrder = checkSendOrder(order);
+  }
+
+  stats(): StreamStats {
+    return {
+      id: this.id,
+      bytesIn: this.recv.bytesIn,
+      bytesOut: this.send.bytesOut,
+      bufferedBytes: this.recv.bufferedBytes,
+      queuedBytes: this.send.queuedBytes,
+      sendWindow: this.send.credit,
+      receiveWindow: this.recv.windowSize,
+      receiveCredit: this.recv.credit,
+      sendOrder: this.send.sendOrder,
+    };
   }
 
   // ---- life cycle ---------------------------------------------------------------------------
@@ -228,4 +268,10 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
     this.forgotten = true;
     this.host.forget(this);
   }
+}
+
+/** A sendOrder is any finite number (WebTransport's is an integer; fractions order just as well). */
+export function checkSendOrder(order: unknown): number {
+  if (typeof order !== "number" || !Number.isFinite(order)) throw new TypeError(`sendOrder must be a finite number, got ${String(order)}`);
+  return order;
 }

@@ -33,6 +33,11 @@ export interface SessionOptions {
    * default 5000 ms. A session that ends on an error or on the peer's EOF waits at most 250 ms.
    */
   closeTimeout?: number;
+  /**
+   * Called for every frame read and written, for debugging an interop problem; `formatFrame`
+   * prints one the way Go's muxado debug framer does. Costs nothing when not set.
+   */
+  onFrame?(direction: "in" | "out", frame: FrameInfo): void;
 }
 
 export interface HeartbeatOptions {
@@ -51,6 +56,24 @@ export interface HeartbeatOptions {
 export interface OpenOptions {
   /** The stream's type on a typed session: a uint32 other than 0xFFFFFFFF (the heartbeat's). */
   type?: number;
+  /** WebTransport's meaning: streams with a higher sendOrder send first; equal ones share fairly. Default 0. */
+  sendOrder?: number;
+  /** An aborted signal rejects open() with its reason. */
+  signal?: AbortSignal;
+}
+
+/** Options of a call that may wait: aborting the signal rejects the call with `signal.reason`. */
+export interface WaitOptions {
+  signal?: AbortSignal;
+}
+
+export interface ShutdownOptions {
+  /** How long running streams may take to finish before the session closes anyway; default 30000 ms. */
+  timeout?: number;
+  /** The GOAWAY's code; default NoError. */
+  code?: number;
+  /** The GOAWAY's debug bytes. */
+  debug?: string | Uint8Array;
 }
 
 /** Why a session ended. */
@@ -58,8 +81,81 @@ export interface SessionCloseInfo {
   /** An ErrorCode: SessionClosed for a local close(), PeerEOF when the transport ended, … */
   code: number;
   reason: string;
+  /**
+   * True when nothing went wrong: the session was closed here (close(), shutdown()), or the peer
+   * said goodbye with GOAWAY(NoError) before its transport ended.
+   */
+  clean: boolean;
   /** The peer's GOAWAY, if one arrived. */
   remote?: { code: number; debug: Uint8Array };
+  /** What the transport said about its end, where it says anything: a WebSocket's close code and reason, a socket's error. */
+  transport?: TransportEndInfo;
+}
+
+/** How a transport ended, in its own terms. */
+export interface TransportEndInfo {
+  /** A WebSocket close code (1000, 1011, …). */
+  code?: number;
+  /** A WebSocket close reason, or a socket error's code or message ("ECONNRESET"). */
+  reason?: string;
+}
+
+/** A plain snapshot of a session (see Session.stats()). */
+export interface SessionStats {
+  /** Transport bytes received and written. */
+  bytesIn: number;
+  bytesOut: number;
+  /** Frames received and written. */
+  framesIn: number;
+  framesOut: number;
+  /** Streams this side opened; streams handed to accept(); streams the peer opened that were refused. */
+  streamsOpened: number;
+  streamsAccepted: number;
+  streamsRefused: number;
+  /** Streams open now (in either direction). */
+  streamsOpen: number;
+  /** Bytes received and not yet read by the application, over all streams. */
+  bufferedBytes: number;
+  /** Bytes the application wrote that have not been sent yet, over all streams. */
+  queuedBytes: number;
+  /** Memory the peer makes this session hold now, as the receive budget counts it. */
+  receiveBudgetUsed: number;
+  /** The last heartbeat or ping() round trip in ms, if any. */
+  rttMs: number | undefined;
+}
+
+/** A plain snapshot of a stream (see MuxStream.stats()). */
+export interface StreamStats {
+  id: number;
+  /** Payload bytes received from the peer and sent to it. */
+  bytesIn: number;
+  bytesOut: number;
+  /** Received bytes not yet read; written bytes not yet sent. */
+  bufferedBytes: number;
+  queuedBytes: number;
+  /** Bytes we may still send (the peer's credit). */
+  sendWindow: number;
+  /** The receive window's size now (auto-tuned) and what the peer may still send. */
+  receiveWindow: number;
+  receiveCredit: number;
+  sendOrder: number;
+}
+
+/** One frame, as the onFrame trace hook sees it. */
+export interface FrameInfo {
+  type: "DATA" | "RST" | "WNDINC" | "GOAWAY" | "UNKNOWN";
+  /** The raw 4-bit type (0x4..0xF for UNKNOWN). */
+  typeCode: number;
+  flags: number;
+  streamId: number;
+  /** Payload length. */
+  length: number;
+  /** RST and GOAWAY: the error code. */
+  code?: number;
+  /** WNDINC: the increment. */
+  increment?: number;
+  /** GOAWAY: the last stream id. */
+  lastStreamId?: number;
 }
 
 /** One multiplexed stream; shaped like WebTransportBidirectionalStream. */
@@ -67,9 +163,12 @@ export interface MuxStream {
   readonly id: number;
   /** On a typed session: the stream's type. */
   readonly type: number | undefined;
+  /** A byte stream: `getReader({ mode: "byob" })` reads into the caller's buffer. */
   readonly readable: ReadableStream<Uint8Array>;
   /** `writable.close()` half-closes the stream (FIN). */
   readonly writable: WritableStream<Uint8Array>;
+  /** WebTransport's meaning: higher sends first, equal shares fairly; may change at any time. */
+  sendOrder: number;
   /** Resets both directions (RST); default code StreamCancelled. */
   reset(code?: number): void;
   /** muxado-style close: stop reading, discard what is buffered, half-close, forget the stream. */
@@ -80,11 +179,19 @@ export interface MuxStream {
   /**
    * muxado-style direct I/O, for code that wants no WHATWG stream objects (they are costly to
    * create on some runtimes): the next chunk received, or null at the end of the stream. Use
-   * either `read()` or `readable` on a stream, not both.
+   * either `read()` or `readable` on a stream, not both. An aborted read rejects with the signal's
+   * reason and consumes nothing.
    */
-  read(): Promise<Uint8Array | null>;
-  /** Sends a chunk; resolves once it is handed to the transport (backpressure). Not with `writable`. */
-  write(chunk: Uint8Array): Promise<void>;
+  read(options?: WaitOptions): Promise<Uint8Array | null>;
+  /**
+   * Sends a chunk; resolves once the transport no longer needs its bytes (the buffer may be reused).
+   * Not with `writable`. An aborted write resets the stream (with the reason's code if it is a
+   * MuxError, else StreamCancelled): part of the chunk may already be on its way, so the stream's
+   * bytes could not be trusted after it.
+   */
+  write(chunk: Uint8Array, options?: WaitOptions): Promise<void>;
   /** Half-closes (FIN) after the writes before it. Not with `writable`. */
   closeWrite(): Promise<void>;
+  /** A snapshot of the stream's counters and windows. */
+  stats(): StreamStats;
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, MuxError } from "./errors.js";
+import { codeOf, ErrorCode, MuxError } from "./errors.js";
 
 /** The direct I/O a stream's WHATWG face is built on (stream.ts). */
 export interface DirectIO {
@@ -14,28 +14,59 @@ export interface DirectIO {
 }
 
 /**
- * A stream's `readable`: each pull is one read of the receive half, as read() is, so the two APIs
- * cannot drift apart.
- * Nothing is buffered inside the ReadableStream (highWaterMark 0): the stream's own receive
- * buffer, bounded by the window, is the only one.
+ * A stream's `readable`: a byte stream, as WebTransport's is, so `getReader({ mode: "byob" })`
+ * reads into the caller's buffer. Each pull is one read of the receive half, as read() is, so the
+ * two faces cannot drift apart. Nothing is buffered inside the ReadableStream (highWaterMark 0):
+ * the stream's own receive buffer, bounded by the window, is the only one.
+ *
+ * A byte stream takes ownership of what it is given (enqueue() transfers the chunk's buffer), so a
+ * chunk is handed over as it is only when it spans a buffer of its own; a view into a transport
+ * chunk that other frames share is copied first. A BYOB read copies into the caller's buffer and
+ * keeps what did not fit for the next read.
  */
 export function readableOf(io: DirectIO): ReadableStream<Uint8Array> {
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const readable = new ReadableStream<Uint8Array>(
+  let controller!: ReadableByteStreamController;
+  let leftover: Uint8Array | null = null;
+  const deliver = (c: ReadableByteStreamController, chunk: Uint8Array) => {
+    const request = c.byobRequest;
+    if (request === null || request.view === null) {
+      leftover = null;
+      // Session buffers are never SharedArrayBuffer-backed; the cast only satisfies the DOM type.
+      c.enqueue((ownsBuffer(chunk) ? chunk : chunk.slice()) as Uint8Array<ArrayBuffer>);
+      return;
+    }
+    const view = request.view;
+    const target = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    const n = Math.min(target.length, chunk.length);
+    target.set(chunk.subarray(0, n));
+    leftover = n < chunk.length ? chunk.subarray(n) : null;
+    request.respond(n);
+  };
+  const readable = new ReadableStream(
     {
+      type: "bytes",
       start: (c) => void (controller = c),
-      pull: (c) =>
-        io.readChunk().then((chunk) => {
-          if (chunk === null) c.close();
-          else c.enqueue(chunk);
-        }),
+      pull: (c) => {
+        if (leftover !== null) return deliver(c, leftover);
+        return io.readChunk().then((chunk) => {
+          if (chunk !== null) return deliver(c, chunk);
+          c.close();
+          // A BYOB read waiting when the stream ends is answered with no bytes.
+          c.byobRequest?.respond(0);
+        });
+      },
       cancel: () => io.stopReading(),
     },
     { highWaterMark: 0 },
   );
   // A reset shows at once, not only at the next read.
   io.closed.catch((err: unknown) => controller.error(err));
-  return readable;
+  return readable as ReadableStream<Uint8Array>;
+}
+
+/** Whether a chunk is a whole buffer: then nothing else can be looking at its bytes. */
+function ownsBuffer(chunk: Uint8Array): boolean {
+  return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
 }
 
 /**
@@ -49,7 +80,7 @@ export function writableOf(io: DirectIO): { writable: WritableStream<Uint8Array>
       start: (c) => void (controller = c),
       write: (chunk) => io.sendChunk(asBytes(chunk)),
       close: () => io.finish(),
-      abort: (reason) => io.reset(reason instanceof MuxError ? reason.code : ErrorCode.StreamCancelled),
+      abort: (reason) => io.reset(codeOf(reason)),
     },
     { highWaterMark: 1 },
   );

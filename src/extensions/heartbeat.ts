@@ -2,6 +2,7 @@ import { ErrorCode, MuxError } from "../errors.js";
 import { concat } from "../frame/decode.js";
 import type { MuxStream } from "../types.js";
 import { U32Reader, writeU32 } from "../util/bytes.js";
+import { whenAborted } from "../util/abort.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { noop } from "../util/deferred.js";
 
@@ -33,6 +34,8 @@ interface Pending {
   resolve: (rtt: number) => void;
   reject: (err: unknown) => void;
   timer: unknown;
+  /** Stops listening to the ping's signal. */
+  stop: (() => void) | null;
 }
 
 /**
@@ -45,6 +48,8 @@ export class Heartbeat {
   private beatTimer: unknown = null;
   private watchdog: unknown = null;
   private stopped: MuxError | null = null;
+  /** The last round trip measured, in ms. */
+  lastRtt: number | undefined = undefined;
 
   constructor(
     private readonly host: HeartbeatHost,
@@ -58,10 +63,15 @@ export class Heartbeat {
     this.scheduleBeat();
   }
 
-  /** One beat: resolves with the round trip in ms, rejects with MuxError on timeout or session end. */
-  async ping(timeout = this.settings.interval + this.settings.tolerance): Promise<number> {
+  /**
+   * One beat: resolves with the round trip in ms; rejects with MuxError (WriteTimeout) when no
+   * answer came within interval + tolerance or the session ended, or with the signal's reason.
+   */
+  async ping(signal?: AbortSignal): Promise<number> {
     if (this.stopped) throw this.stopped;
+    if (signal?.aborted) throw signal.reason;
     const stream = await this.ensureStream();
+    if (signal?.aborted) throw signal.reason;
     let id: number;
     do id = crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
     while (this.pending.has(id));
@@ -69,10 +79,11 @@ export class Heartbeat {
     writeU32(bytes, 0, id);
     return new Promise<number>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
-        this.pending.delete(id);
-        reject(new MuxError(ErrorCode.WriteTimeout, "heartbeat timed out"));
-      }, timeout);
-      this.pending.set(id, { sent: this.clock.now(), resolve, reject, timer });
+        this.settle(id)?.reject(new MuxError(ErrorCode.WriteTimeout, "heartbeat timed out: no answer within interval + tolerance"));
+      }, this.settings.interval + this.settings.tolerance);
+      const pending: Pending = { sent: this.clock.now(), resolve, reject, timer, stop: null };
+      if (signal) pending.stop = whenAborted(signal, () => this.settle(id)?.reject(signal.reason));
+      this.pending.set(id, pending);
       // Beats are few (one per interval, or per ping()): their ids need not wait for each other.
       stream.write(bytes).catch(noop);
     });
@@ -83,11 +94,17 @@ export class Heartbeat {
     this.stopped = err;
     if (this.beatTimer !== null) this.clock.clearTimeout(this.beatTimer);
     if (this.watchdog !== null) this.clock.clearTimeout(this.watchdog);
-    for (const p of this.pending.values()) {
-      this.clock.clearTimeout(p.timer);
-      p.reject(err);
-    }
-    this.pending.clear();
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(err);
+  }
+
+  /** Takes a beat out of the pending ones (its timer and signal done with); undefined if it is gone. */
+  private settle(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    this.clock.clearTimeout(p.timer);
+    p.stop?.();
+    return p;
   }
 
   private scheduleBeat(): void {
@@ -120,11 +137,10 @@ export class Heartbeat {
   private async readAnswers(stream: MuxStream): Promise<void> {
     const ids = new U32Reader();
     const answered = (id: number) => {
-      const p = this.pending.get(id);
+      const p = this.settle(id);
       if (!p) return; // a late answer to a beat that already timed out
-      this.pending.delete(id);
-      this.clock.clearTimeout(p.timer);
-      p.resolve(this.clock.now() - p.sent);
+      this.lastRtt = this.clock.now() - p.sent;
+      p.resolve(this.lastRtt);
     };
     try {
       for (let chunk = await stream.read(); chunk !== null; chunk = await stream.read()) ids.read(chunk, answered);

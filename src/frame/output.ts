@@ -23,6 +23,13 @@ export interface Completion {
 export class Output {
   parts: Uint8Array[] = [];
   bytes = 0;
+  /** Frames gathered since the last take(). */
+  frames = 0;
+  /**
+   * Told of every frame as it is gathered (the session's onFrame trace): type, flags, stream id,
+   * payload length, and the value of an RST, WNDINC or GOAWAY (`last` for a GOAWAY's last id).
+   */
+  trace: ((type: number, flags: number, streamId: number, length: number, value?: number, last?: number) => void) | null = null;
   /** Writers waiting for this flush's bytes to be taken by the transport. */
   completions: Completion[] = [];
   /** Allocated on first use: an idle session holds no output buffer. */
@@ -31,6 +38,12 @@ export class Output {
   private start = 0;
 
   header(length: number, type: number, flags: number, streamId: number): void {
+    this.frames++;
+    this.trace?.(type, flags, streamId, length);
+    this.putHeader(length, type, flags, streamId);
+  }
+
+  private putHeader(length: number, type: number, flags: number, streamId: number): void {
     this.reserve(HEADER_SIZE);
     writeHeader(this.slab, this.pos, length, type, flags, streamId);
     this.pos += HEADER_SIZE;
@@ -39,6 +52,8 @@ export class Output {
 
   /** A frame whose payload is one uint32 (RST, WNDINC). */
   u32Frame(type: number, streamId: number, value: number): void {
+    this.frames++;
+    this.trace?.(type, 0, streamId, 4, value);
     this.reserve(HEADER_SIZE + 4);
     writeHeader(this.slab, this.pos, 4, type, 0, streamId);
     writeU32(this.slab, this.pos + HEADER_SIZE, value);
@@ -47,7 +62,9 @@ export class Output {
   }
 
   goAway(lastStreamId: number, code: number, debug: Uint8Array): void {
-    this.header(8 + debug.length, FrameType.GOAWAY, 0, 0);
+    this.frames++;
+    this.trace?.(FrameType.GOAWAY, 0, 0, 8 + debug.length, code, lastStreamId);
+    this.putHeader(8 + debug.length, FrameType.GOAWAY, 0, 0);
     this.reserve(8);
     writeU32(this.slab, this.pos, lastStreamId);
     writeU32(this.slab, this.pos + 4, code);
@@ -77,6 +94,7 @@ export class Output {
     const parts = this.parts;
     this.parts = [];
     this.bytes = 0;
+    this.frames = 0;
     return parts;
   }
 

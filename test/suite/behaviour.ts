@@ -172,6 +172,19 @@ async function expectEnd(reader: ReadableStreamDefaultReader<Uint8Array>, what: 
   check(done, `${what}: expected the end of the stream, got more data`);
 }
 
+/** Reads exactly `n` bytes through the direct I/O (they may arrive in any number of chunks). */
+async function readDirect(stream: MuxStream, n: number, what: string): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let have = 0;
+  while (have < n) {
+    const chunk = await within(stream.read(), 5000, what);
+    check(chunk !== null, `${what}: the stream ended after ${have} of ${n} bytes`);
+    parts.push(chunk);
+    have += chunk.length;
+  }
+  return decoder.decode(join(parts));
+}
+
 /** Writes `data` in chunks of `chunk` bytes, then half-closes. */
 async function writeAll(writable: WritableStream<Uint8Array>, data: Uint8Array, chunk: number): Promise<void> {
   const writer = writable.getWriter();
@@ -615,5 +628,163 @@ behaviour("a stream's closed resolves only after both directions ended", (ctx) =
     await expectEnd(cr, "client sees the FIN");
     await within(c.closed, 5000, "client stream closed");
     await within(s.closed, 5000, "server stream closed");
+  }),
+);
+
+behaviour("readable is a byte stream: a BYOB reader fills the caller's buffer, reading a larger chunk in parts", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const c = await client.open();
+    const sent = pattern(10_000, 31);
+    const writing = writeAll(c.writable, sent, sent.length);
+    const s = await within(server.accept(), 5000, "server.accept()");
+    const reader = s.readable.getReader({ mode: "byob" });
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      const { value, done } = await within(reader.read(new Uint8Array(3000)), 5000, "a BYOB read");
+      if (done) break;
+      check(value.length <= 3000, `a BYOB read returns at most the caller's buffer, got ${value.length}`);
+      parts.push(value);
+    }
+    sameBytes(join(parts), sent, "bytes read through BYOB");
+    await writing;
+    await within(s.writable.close(), 5000, "server half-close");
+  }),
+);
+
+behaviour("an aborted read() rejects with the signal's reason and takes nothing: the next read gets the data", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const c = await client.open();
+    await c.write(text("hello"));
+    const s = await within(server.accept(), 5000, "server.accept()");
+    equal(await readDirect(s, 5, "first read"), "hello", "first read");
+    const controller = new AbortController();
+    const reason = new Error("stop waiting");
+    const reading = later(s.read({ signal: controller.signal }));
+    controller.abort(reason);
+    let caught: unknown = null;
+    await reading.catch((err: unknown) => (caught = err));
+    equal(caught, reason, "the aborted read's rejection");
+    await c.write(text("world"));
+    equal(await readDirect(s, 5, "the next read"), "world", "the next read");
+    const preaborted = AbortSignal.abort(reason);
+    let early: unknown = null;
+    await s.read({ signal: preaborted }).catch((err: unknown) => (early = err));
+    equal(early, reason, "a read with an already aborted signal");
+  }),
+);
+
+behaviour("an aborted write() resets the stream with the reason's code; the peer sees the RST", (ctx) =>
+  withPeers(ctx, { windowSize: 16 * KiB, maxWindowSize: 16 * KiB }, async ({ client, server }) => {
+    const c = await client.open();
+    await c.write(text("x"));
+    const s = await within(server.accept(), 5000, "server.accept()");
+    // More than the window: the write waits for credit the reader never grants.
+    const controller = new AbortController();
+    const writing = later(c.write(new Uint8Array(64 * KiB), { signal: controller.signal }));
+    controller.abort(new ctx.lib.MuxError(42, "changed my mind"));
+    await rejectsWith(ctx, writing, 42, "the aborted write");
+    await rejectsWith(ctx, c.closed, 42, "the writer's stream after the abort");
+    await rejectsWith(ctx, s.closed, 42, "the peer's stream", true);
+  }),
+);
+
+behaviour("accept({ signal }) rejects with the reason and takes nothing: the stream goes to the next accept()", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const controller = new AbortController();
+    const accepting = later(server.accept({ signal: controller.signal }));
+    controller.abort(new Error("no longer accepting"));
+    let caught: unknown = null;
+    await accepting.catch((err: unknown) => (caught = err));
+    check(caught instanceof Error && caught.message === "no longer accepting", `the aborted accept: ${String(caught)}`);
+    const c = await client.open();
+    await c.write(text("after"));
+    const s = await within(server.accept(), 5000, "the next accept()");
+    equal(s.id, c.id, "the stream the next accept() gets");
+  }),
+);
+
+behaviour("shutdown(): no new streams either way, running streams finish both directions, then a clean close", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const c = await client.open();
+    await c.write(text("before"));
+    const s = await within(server.accept(), 5000, "server.accept()");
+    const sr = s.readable.getReader();
+    await readText(sr, "before", "data before shutdown");
+    const shutting = server.shutdown({ timeout: 10_000 });
+    // The peer learns of the GOAWAY: its new opens fail; the server's own opens fail too.
+    await within(roundTripAfterGoAway(client), 5000, "the client to see the GOAWAY");
+    await rejectsWith(ctx, server.open(), ctx.lib.ErrorCode.SessionClosed, "open() while shutting down");
+    equal(await state(shutting), "pending", "shutdown() while a stream runs");
+    // The running stream finishes both ways.
+    await c.write(text(" and after"));
+    await readText(sr, " and after", "data after shutdown began");
+    await c.closeWrite();
+    await expectEnd(sr, "the client's FIN");
+    const sw = s.writable.getWriter();
+    await sw.write(text("bye"));
+    await sw.close();
+    equal(await readDirect(c, 3, "the server's last data"), "bye", "the server's last data");
+    const info = await within(shutting, 5000, "shutdown() to finish");
+    equal(info.code, ctx.lib.ErrorCode.SessionClosed, "shutdown()'s close code");
+    equal(info.clean, true, "shutdown() ends cleanly");
+    const peer = await within(client.closed, 5000, "the client session to end");
+    equal(peer.clean, true, "the peer's end after a graceful shutdown is clean");
+  }),
+);
+
+/** Resolves once `session` has seen its peer's GOAWAY (open() fails RemoteGoneAway). */
+async function roundTripAfterGoAway(session: Session): Promise<void> {
+  for (;;) {
+    const s = await session.open();
+    try {
+      await s.write(text("probe"));
+    } catch {
+      return;
+    }
+    const failed = await s.closed.then(
+      () => false,
+      () => true,
+    );
+    if (failed) return;
+  }
+}
+
+behaviour("shutdown({ timeout }) closes anyway when streams do not finish in time", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const c = await client.open();
+    await c.write(text("stuck"));
+    const s = await within(server.accept(), 5000, "server.accept()");
+    const info = await within(server.shutdown({ timeout: 50 }), 5000, "shutdown() past its timeout");
+    equal(info.code, ctx.lib.ErrorCode.SessionClosed, "the close code");
+    await rejectsWith(ctx, s.closed, ctx.lib.ErrorCode.SessionClosed, "the unfinished stream");
+  }),
+);
+
+behaviour("stats(): bytes, frames and streams of both sessions match the traffic", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    const c = await client.open();
+    await c.write(pattern(1000, 5));
+    const s = await within(server.accept(), 5000, "server.accept()");
+    await within(s.read(), 5000, "the first bytes");
+    await c.closeWrite();
+    await s.write(pattern(2000, 6));
+    await s.closeWrite();
+    let back = 0;
+    for (let chunk = await c.read(); chunk !== null; chunk = await c.read()) back += chunk.length;
+    equal(back, 2000, "bytes back");
+    const cs = client.stats();
+    const ss = server.stats();
+    equal(cs.streamsOpened, 1, "client streamsOpened");
+    equal(ss.streamsAccepted, 1, "server streamsAccepted");
+    equal(ss.streamsRefused, 0, "server streamsRefused");
+    check(cs.bytesOut >= 1000 + 8 && ss.bytesOut >= 2000 + 8, `bytes out: client ${cs.bytesOut}, server ${ss.bytesOut}`);
+    // The client wrote at least its data and FIN; the server has read at least the data.
+    check(cs.framesOut >= 2 && ss.framesIn >= 1, `frames: client out ${cs.framesOut}, server in ${ss.framesIn}`);
+    equal(cs.bufferedBytes, 0, "client bufferedBytes after reading everything");
+    equal(cs.queuedBytes, 0, "client queuedBytes after every write resolved");
+    const st = c.stats();
+    equal(st.bytesOut, 1000, "stream bytesOut");
+    equal(st.bytesIn, 2000, "stream bytesIn");
+    check(st.sendWindow > 0 && st.receiveWindow > 0, "stream windows");
   }),
 );
