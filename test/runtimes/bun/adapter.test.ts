@@ -103,11 +103,14 @@ test("fromSocket: writes Bun takes only in part wait for drain, and every byte a
   server.resume();
   await drain;
   expect(released).toBe(true);
-  await direct.end();
+  // end() sends FIN after every byte, then waits for the peer to close its side too.
+  const ending = direct.end();
   await peer.ended;
   const got = peer.received();
   expect(got.length).toBe(data.length);
   expect(await sha256(got)).toBe(await sha256(data));
+  server.end();
+  await ending;
   peer.stop();
 });
 
