@@ -2,17 +2,18 @@
  * streamux/bun: sessions over Bun's TCP and TLS sockets (`Bun.connect` / `Bun.listen`).
  *
  * Bun's sockets are handler based: one handler object serves every socket of a connect or listen
- * call, so each socket carries its own transport state in `socket.data`. The transport offers the
- * session's direct path (callbacks in, `write()` out) and builds WHATWG streams only if asked.
+ * call, so each socket carries its own link in `socket.data`.
  *
  * Declares the few Bun shapes it touches ("…Like" types and a local `Bun` declaration), so the
  * published `.d.ts` needs no Bun typings.
  */
 import { concat } from "../frame/decode.js";
 import { Session } from "../session.js";
-import type { Link, LinkSink, Transport } from "../link/link.js";
-import type { SessionOptions } from "../types.js";
-import { queuedServer, type MuxServer } from "./mux-server.js";
+import { ConnectionLink } from "../link/connection-link.js";
+import type { Transport } from "../link/link.js";
+import { transportOf } from "../link/transport.js";
+import { bindHost, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
+import { addressOf, queuedServer, type MuxServer } from "./mux-server.js";
 
 export type { AddressLike, MuxServer } from "./mux-server.js";
 
@@ -33,6 +34,8 @@ export interface BunSocketLike {
   resume?(): void;
   /** Switches Nagle's algorithm off (`true`). */
   setNoDelay?(noDelay?: boolean): unknown;
+  /** Replaces the socket's handlers. */
+  reload?(options: { socket: BunSocketHandlerLike<any> }): void;
 }
 
 /** The socket handlers Bun calls; pass `socketHandlers` as the `socket` option. */
@@ -64,25 +67,11 @@ export interface BunListenTlsOptions {
   key: string;
 }
 
-/** Where to connect, plus the session's options (one object, as in `streamux/node`). */
-export interface DialOptions extends SessionOptions {
-  /** Default "localhost". */
-  host?: string;
-  port: number;
-  /** Connect over TLS: `true` for the system's roots, or Bun's `tls` options (say, `{ ca }`). */
-  tls?: boolean | BunConnectTlsOptions;
-}
+/** Where to connect, plus the session's options; `tls` takes Bun's `tls` options (say, `{ ca }`). */
+export interface DialOptions extends DialOptionsOf<BunConnectTlsOptions> {}
 
 /** Where to listen, plus the options of every session the server starts. */
-export interface ListenOptions extends SessionOptions {
-  /** Default "0.0.0.0" (every interface), as `Bun.listen` does. */
-  host?: string;
-  /** Default 0: a free port (read it with `address()`). */
-  port?: number;
-  /** Serve TLS with this key and certificate. */
-  tls?: BunListenTlsOptions;
-}
-
+export interface ListenOptions extends ListenOptionsOf<BunListenTlsOptions> {}
 
 interface BunListenerLike {
   readonly hostname: string;
@@ -110,44 +99,20 @@ declare const Bun: {
 };
 
 /** Parts below this total size leave as one joined write: one syscall and one packet instead of many. */
-const noop = () => {};
 const JOIN_LIMIT = 64 * 1024;
-/** How long end() waits for the peer's FIN after sending ours before closing anyway. */
-const LINGER_MS = 2000;
 
-/** One socket's transport state: what arrived before the session started, and what Bun did not take yet. */
-class SocketTransport implements Link {
-  private sink: LinkSink | null = null;
-  /** Events that arrived before start(): replayed to the sink in order. */
-  private early: Array<Uint8Array | { end: true } | { error: unknown }> = [];
+/** One socket's link; Bun's events reach it through socketHandlers and the socket's `data`. */
+class SocketLink extends ConnectionLink {
   /** Bytes Bun did not take yet, in order; written again on `drain`. */
   private backlog: Uint8Array[] = [];
-  private wantsDrain = false;
-  private eof = false;
-  /** We ended or destroyed the socket: its close is ours, not news for the session. */
-  private local = false;
-  private closed = false;
-  private ending: Promise<void> | null = null;
   private whenFlushed: Array<() => void> = [];
-  private whenClosed: Array<() => void> = [];
-  private streams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } | null = null;
 
-  constructor(readonly socket: BunSocketLike) {}
-
-  start(sink: LinkSink): void {
-    if (this.sink) throw new Error("streamux/bun: the transport was already started");
-    this.sink = sink;
-    const early = this.early;
-    this.early = [];
-    for (const event of early) {
-      if (event instanceof Uint8Array) sink.data(event);
-      else if ("end" in event) sink.end();
-      else sink.error(event.error);
-    }
+  constructor(private readonly socket: BunSocketLike) {
+    super();
   }
 
   write(parts: Uint8Array[], done: () => void): boolean {
-    if (this.closed) return true;
+    if (this.isClosed) return true;
     if (this.backlog.length > 0) {
       for (const p of parts) this.backlog.push(p);
     } else {
@@ -172,77 +137,32 @@ class SocketTransport implements Link {
       return true;
     }
     this.whenFlushed.push(done);
-    this.wantsDrain = true;
-    return false;
+    return this.blocked();
   }
 
-  pause(): void {
+  protected pauseReading(): void {
     this.socket.pause?.();
   }
 
-  resume(): void {
+  protected resumeReading(): void {
     this.socket.resume?.();
   }
 
-  /**
-   * Sends FIN once Bun took everything, then lingers until the peer's FIN closes the socket (at most
-   * LINGER_MS): closing with unread bytes would make the kernel answer with RST, and the peer,
-   * typically still sending a last window update, would see ECONNRESET and could lose what it had
-   * not read yet, our final GOAWAY included. What arrives meanwhile is dropped.
-   */
-  end(): Promise<void> {
-    this.ending ??= (async () => {
-      await this.flushed();
-      if (this.closed) return;
-      const closed = new Promise<void>((resolve) => this.whenClosed.push(resolve));
-      this.local = true;
-      this.socket.resume?.();
-      if (this.socket.shutdown) {
-        this.socket.shutdown();
-        const timer = setTimeout(() => this.destroy(), LINGER_MS);
-        await closed;
-        clearTimeout(timer);
-      } else {
-        this.socket.end();
-        await closed;
-      }
-    })();
-    return this.ending;
+  protected async sendFin(): Promise<void> {
+    if (this.backlog.length > 0) await new Promise<void>((resolve) => this.whenFlushed.push(resolve));
+    if (this.isClosed) return;
+    if (this.socket.shutdown) this.socket.shutdown();
+    else this.socket.end();
   }
 
-  /** Half-close: FIN once everything written so far is out, while reading goes on. */
-  async closeWrite(): Promise<void> {
-    await this.flushed();
-    if (this.closed) return;
-    if (this.socket.shutdown) {
-      this.socket.shutdown();
-    } else {
-      this.local = true;
-      this.socket.end();
-    }
-  }
-
-  /** Settles once Bun took every byte handed to write() (or the socket closed). */
-  private flushed(): Promise<void> {
-    if (this.backlog.length === 0 || this.closed) return Promise.resolve();
-    return new Promise<void>((resolve) => this.whenFlushed.push(resolve));
-  }
-
-  destroy(): void {
-    if (this.closed) return;
-    this.local = true;
+  protected terminate(): void {
     this.backlog = [];
     this.socket.terminate();
   }
 
-  // ---- Bun's events, routed here by socketHandlers ----
-
   onData(chunk: Uint8Array): void {
-    if (this.local) return;
     // A plain Uint8Array view: the session slices it and should not get Buffer's variants.
-    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.sink) this.sink.data(bytes);
-    else this.early.push(bytes);
+    this.received(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
   onDrain(): void {
@@ -256,164 +176,66 @@ class SocketTransport implements Link {
       this.backlog.shift();
     }
     for (const resolve of this.whenFlushed.splice(0)) resolve();
-    if (this.wantsDrain) {
-      this.wantsDrain = false;
-      this.sink?.drain();
-    }
+    this.drained();
   }
 
   onEnd(): void {
-    if (this.eof || this.local) return;
-    this.eof = true;
-    if (this.sink) this.sink.end();
-    else this.early.push({ end: true });
+    this.ended();
   }
 
   onError(error: unknown): void {
-    if (this.eof || this.local) return;
-    this.eof = true;
-    if (this.sink) this.sink.error(error);
-    else this.early.push({ error });
+    this.ended(error);
   }
 
   onClose(error: unknown): void {
-    if (this.closed) return;
-    // A close without a prior `end` is still the end of the peer's data (Bun reports a FIN that
-    // arrives after our own shutdown as close only).
-    if (error !== undefined && error !== null) this.onError(error);
-    else this.onEnd();
-    this.closed = true;
     this.backlog = [];
     for (const resolve of this.whenFlushed.splice(0)) resolve();
-    for (const resolve of this.whenClosed.splice(0)) resolve();
-  }
-
-  /** WHATWG streams over the same socket, for callers that read and write it themselves. */
-  toStreams(): { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } {
-    this.streams ??= streamsOf(this);
-    return this.streams;
+    // A close without a prior `end` is still the end of the peer's data (Bun reports a FIN that
+    // arrives after our own shutdown as close only).
+    this.connectionClosed(error ?? undefined);
   }
 }
 
-/**
- * Readable and writable over the socket's transport; built only when someone asks for them.
- * `writable.close()` half-closes (FIN, reading goes on); cancelling the readable closes the socket.
- */
-function streamsOf(direct: SocketTransport): { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } {
-  let drained: (() => void) | null = null;
-  let failure: unknown = null;
-  let readDone = false;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const readable = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
-      },
-      pull() {
-        direct.resume();
-      },
-      cancel() {
-        readDone = true;
-        direct.destroy();
-      },
-    },
-    { highWaterMark: 4 },
-  );
-  direct.start({
-    data(chunk) {
-      if (readDone) return;
-      controller.enqueue(chunk);
-      if ((controller.desiredSize ?? 1) <= 0) direct.pause();
-    },
-    end() {
-      if (readDone) return;
-      readDone = true;
-      controller.close();
-    },
-    error(err) {
-      failure = err;
-      if (!readDone) controller.error(err);
-      readDone = true;
-      drained?.();
-    },
-    drain() {
-      drained?.();
-    },
-  });
-  const writable = new WritableStream<Uint8Array>({
-    async write(chunk) {
-      if (failure !== null) throw failure;
-      // Done once Bun has taken the chunk, which the drain wait below already implies.
-      if (direct.write([chunk], noop)) return;
-      await new Promise<void>((resolve) => (drained = resolve));
-      drained = null;
-      if (failure !== null) throw failure;
-    },
-    close() {
-      return direct.closeWrite();
-    },
-    abort() {
-      direct.destroy();
-    },
-  });
-  return { readable, writable };
-}
-
-function stateOf(socket: BunSocketLike): SocketTransport {
-  const data = socket.data;
-  if (data instanceof SocketTransport) return data;
-  const state = new SocketTransport(socket);
-  socket.data = state;
-  return state;
+function linkOf(socket: BunSocketLike): SocketLink {
+  if (!(socket.data instanceof SocketLink)) socket.data = new SocketLink(socket);
+  return socket.data as SocketLink;
 }
 
 /**
- * The handlers that feed each socket's transport: pass them as the `socket` option of `Bun.connect`
- * or `Bun.listen` (with `allowHalfOpen: true`, so a peer's FIN does not close our side), then call
+ * The handlers that feed each socket's link: pass them as the `socket` option of `Bun.connect` or
+ * `Bun.listen` (with `allowHalfOpen: true`, so a peer's FIN does not close our side), then call
  * `fromSocket(socket)` on each socket. Each socket's state lives in its `socket.data`.
  */
 export const socketHandlers: BunSocketHandlerLike = {
-  open(socket) {
-    stateOf(socket);
-  },
-  data(socket, data) {
-    stateOf(socket).onData(data);
-  },
-  drain(socket) {
-    stateOf(socket).onDrain();
-  },
-  end(socket) {
-    stateOf(socket).onEnd();
-  },
-  close(socket, error) {
-    stateOf(socket).onClose(error);
-  },
-  error(socket, error) {
-    stateOf(socket).onError(error);
-  },
+  open: (socket) => void linkOf(socket),
+  data: (socket, data) => linkOf(socket).onData(data),
+  drain: (socket) => linkOf(socket).onDrain(),
+  end: (socket) => linkOf(socket).onEnd(),
+  close: (socket, error) => linkOf(socket).onClose(error),
+  error: (socket, error) => linkOf(socket).onError(error),
 };
 
 /**
- * A transport over a Bun socket opened with `socketHandlers`. Backpressure is Bun's own: a `write()`
- * that takes only part of a chunk leaves the rest queued here until `drain`, and the session waits.
+ * A Bun socket as a streamux Transport. Backpressure is Bun's own: a `write()` that takes only part
+ * of a chunk leaves the rest queued here until `drain`, and the session waits. Open sockets with
+ * `socketHandlers` (and `allowHalfOpen: true`); a socket opened with handlers of its own is switched
+ * to them here (Bun's `socket.reload()`), and what its old handlers already read is theirs.
  */
 export function fromSocket(socket: BunSocketLike): Transport {
+  if (!(socket.data instanceof SocketLink)) {
+    // Without streamux's handlers the transport would hear nothing, and the session would hang.
+    if (typeof socket.reload !== "function") {
+      throw new TypeError(
+        "streamux/bun: fromSocket() needs a socket opened with streamux's handlers: pass " +
+          "`socket: socketHandlers` (and `allowHalfOpen: true`) to Bun.connect() or Bun.listen()",
+      );
+    }
+    socket.reload({ socket: socketHandlers });
+  }
   // Small frames must not wait for Nagle's algorithm (a request/response would stall ~40 ms on
   // the peer's delayed ACK). Bun turns it off by default; saying so keeps that true.
   socket.setNoDelay?.(true);
-  const state = stateOf(socket);
-  return {
-    link: state,
-    get readable() {
-      return state.toStreams().readable;
-    },
-    get writable() {
-      return state.toStreams().writable;
-    },
-    close() {
-      state.destroy();
-    },
-  };
+  return transportOf(linkOf(socket));
 }
 
 /**
@@ -421,10 +243,10 @@ export function fromSocket(socket: BunSocketLike): Transport {
  * Rejects with Bun's error (ECONNREFUSED, a certificate error, …) if it cannot connect.
  */
 export async function dial(options: DialOptions): Promise<Session> {
-  const { host = "localhost", port, tls, ...sessionOptions } = options;
+  const { host = "localhost", port, tls, session } = splitOptions(options);
   if (!tls) {
     const socket = await Bun.connect({ hostname: host, port, allowHalfOpen: true, socket: socketHandlers });
-    return Session.client(fromSocket(socket), sessionOptions);
+    return Session.client(fromSocket(socket), session);
   }
   // Bun.connect resolves before the TLS handshake; wait for it, so that an untrusted certificate
   // rejects dial() with its error instead of ending the session with a bare EOF.
@@ -453,7 +275,7 @@ export async function dial(options: DialOptions): Promise<Session> {
     socket.terminate();
     throw err;
   }
-  return Session.client(fromSocket(socket), sessionOptions);
+  return Session.client(fromSocket(socket), session);
 }
 
 /**
@@ -461,25 +283,25 @@ export async function dial(options: DialOptions): Promise<Session> {
  * Listen/ListenTLS. Resolves once the port is bound, rejects with the bind error (EADDRINUSE, …).
  */
 export async function listen(options: ListenOptions = {}): Promise<MuxServer> {
-  const { host = "0.0.0.0", port = 0, tls, ...sessionOptions } = options;
+  const { host, port = 0, tls, session } = splitOptions(options);
   let offer!: (session: Session) => void;
-  const listener = Bun.listen({
-    hostname: host,
-    port,
-    allowHalfOpen: true,
-    ...(tls ? { tls } : {}),
-    socket: {
-      ...socketHandlers,
-      open(socket) {
-        offer(Session.server(fromSocket(socket), sessionOptions));
+  const listener = await bindHost(host, (hostname) =>
+    Bun.listen({
+      hostname,
+      port,
+      allowHalfOpen: true,
+      ...(tls ? { tls } : {}),
+      socket: {
+        ...socketHandlers,
+        open(socket) {
+          socketHandlers.open!(socket);
+          offer(Session.server(fromSocket(socket), session));
+        },
       },
-    },
-  });
+    }),
+  );
   const queued = queuedServer({
-    address() {
-      const address = listener.hostname;
-      return { address, family: address.includes(":") ? "IPv6" : "IPv4", port: listener.port };
-    },
+    address: () => addressOf(listener.hostname, listener.port),
     // Stop accepting; connections already taken stay up until their sessions end.
     stop: () => listener.stop(false),
   });

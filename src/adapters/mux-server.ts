@@ -32,13 +32,18 @@ export const SESSION_BACKLOG = 128;
 /** What a runtime's listener gives the server. */
 export interface ListenerHooks {
   address(): AddressLike;
-  /** Stops accepting connections. */
-  stop(): void;
+  /** Stops accepting connections; close() waits for what this returns. */
+  stop(): void | Promise<void>;
+}
+
+/** An AddressLike from a host name and a port. */
+export function addressOf(address: string, port: number): AddressLike {
+  return { address, family: address.includes(":") ? "IPv6" : "IPv4", port };
 }
 
 /**
- * A MuxServer fed by a listener that pushes connections (Node's and Bun's): `offer` each new
- * session; what nobody accepts waits, up to SESSION_BACKLOG.
+ * A MuxServer fed by the runtime's listener: `offer` each new session; what nobody accepts waits,
+ * up to SESSION_BACKLOG.
  */
 export function queuedServer(hooks: ListenerHooks): { server: MuxServer; offer(session: Session): void } {
   const ready: Session[] = [];
@@ -52,7 +57,7 @@ export function queuedServer(hooks: ListenerHooks): { server: MuxServer; offer(s
     else void session.close();
   };
 
-  const server = serverOf({
+  const server: MuxServer = {
     address: hooks.address,
     accept() {
       const session = ready.shift();
@@ -62,40 +67,26 @@ export function queuedServer(hooks: ListenerHooks): { server: MuxServer; offer(s
     },
     close() {
       closing ??= (() => {
-        hooks.stop();
+        const stopped = hooks.stop();
         for (const waiter of waiting.splice(0)) waiter.reject(serverClosed());
-        return Promise.all(ready.splice(0).map((s) => s.close())).then(() => {});
+        return Promise.all([stopped, ...ready.splice(0).map((s) => s.close())]).then(() => {});
       })();
       return closing;
-    },
-  });
-  return { server, offer };
-}
-
-/** Completes a server from its accept/close/address: async iteration ends once it is closed. */
-export function serverOf(parts: Pick<MuxServer, "accept" | "address" | "close">): MuxServer {
-  let closed = false;
-  const server: MuxServer = {
-    accept: () => parts.accept(),
-    address: () => parts.address(),
-    close() {
-      closed = true;
-      return parts.close();
     },
     async *[Symbol.asyncIterator]() {
       for (;;) {
         try {
           yield await server.accept();
         } catch (err) {
-          if (closed) return;
+          if (closing) return;
           throw err;
         }
       }
     },
   };
-  return server;
+  return { server, offer };
 }
 
-export function serverClosed(): MuxError {
+function serverClosed(): MuxError {
   return new MuxError(ErrorCode.SessionClosed, "server closed");
 }

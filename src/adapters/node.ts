@@ -13,9 +13,11 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { Duplex } from "node:stream";
 import { Session } from "../session.js";
-import { ErrorCode, MuxError } from "../errors.js";
-import type { Link, LinkSink, Transport } from "../link/link.js";
-import type { MuxStream, SessionOptions } from "../types.js";
+import { ConnectionLink } from "../link/connection-link.js";
+import type { LinkSink, Transport } from "../link/link.js";
+import { transportOf } from "../link/transport.js";
+import type { MuxStream } from "../types.js";
+import { bindHost, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
 import { queuedServer, type AddressLike, type MuxServer } from "./mux-server.js";
 
 export type { AddressLike, MuxServer } from "./mux-server.js";
@@ -26,7 +28,7 @@ type Listener = (...args: any[]) => void;
 /** What fromSocket needs of a socket: `net.Socket` and `tls.TLSSocket` have all of it. */
 export interface SocketLike {
   write(chunk: Uint8Array, callback?: (err?: Error | null) => void): boolean;
-  end(): unknown;
+  end(callback?: () => void): unknown;
   destroy(error?: Error): unknown;
   pause(): unknown;
   resume(): unknown;
@@ -69,11 +71,13 @@ export interface TlsServerOptionsLike {
   minVersion?: string;
 }
 
+/** Where to connect, plus the session's options; `tls` takes tls.connect() options (say, `{ ca }`). */
+export interface DialOptions extends DialOptionsOf<TlsConnectOptionsLike> {}
+
+/** Where to listen, plus the options of every session the server starts. */
+export interface ListenOptions extends ListenOptionsOf<TlsServerOptionsLike> {}
 
 const noop = () => {};
-
-// ---------------------------------------------------------------------------------------------
-// fromSocket
 
 /**
  * A Node socket (`net.Socket` or `tls.TLSSocket`, connected) as a streamux Transport.
@@ -88,173 +92,63 @@ const noop = () => {};
 export function fromSocket(socket: SocketLike): Transport {
   socket.allowHalfOpen = true;
   socket.setNoDelay?.(true);
-  const direct = directTransport(socket);
-  let streams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } | undefined;
-  return {
-    link: direct,
-    get readable() {
-      return (streams ??= webStreams(direct)).readable;
-    },
-    get writable() {
-      return (streams ??= webStreams(direct)).writable;
-    },
-    close: () => direct.destroy(),
-  };
+  return transportOf(new SocketLink(socket));
 }
 
-function directTransport(socket: SocketLike): Link {
-  let sink: LinkSink | null = null;
-  // The connection's one outcome (EOF or failure); kept until start() if it comes first.
-  let outcome: ((s: LinkSink) => void) | null = null;
-  let settled = false;
-  let waitingDrain = false;
-  let discarding = false; // after end()/destroy(): the session reads nothing more
+class SocketLink extends ConnectionLink {
+  constructor(private readonly socket: SocketLike) {
+    super();
+    // Listening from the start: an 'error' with no listener would crash the process.
+    socket.on("error", (err: unknown) => this.ended(err));
+    socket.on("end", () => this.ended());
+    socket.on("close", () => this.connectionClosed(new Error("socket closed")));
+    if (socket.destroyed) this.connectionClosed(new Error("socket closed"));
+  }
 
-  const settle = (deliver: (s: LinkSink) => void) => {
-    if (settled) return;
-    settled = true;
-    if (sink) deliver(sink);
-    else outcome = deliver;
-  };
-  // Listening from the start: an 'error' with no listener would crash the process.
-  socket.on("error", (err: unknown) => settle((s) => s.error(err)));
-  socket.on("end", () => settle((s) => s.end()));
-  socket.on("close", () => settle((s) => s.error(socketClosed())));
+  override start(sink: LinkSink): void {
+    super.start(sink);
+    // Only now: a socket without a 'data' listener holds what arrives.
+    this.socket.on("data", (chunk: Uint8Array) => this.received(chunk));
+    this.socket.on("drain", () => this.drained());
+  }
 
-  return {
-    start(s) {
-      sink = s;
-      socket.on("data", (chunk: Uint8Array) => {
-        if (!discarding) s.data(chunk);
-      });
-      socket.on("drain", () => {
-        if (!waitingDrain) return;
-        waitingDrain = false;
-        s.drain();
-      });
-      const early = outcome;
-      if (early) queueMicrotask(() => early(s));
-    },
-    write(parts, done) {
-      // A socket that is going away drops the bytes; the session hears about it from 'close'/'error'.
-      if (socket.destroyed || socket.writableEnded) return true;
-      // The socket holds the parts (views of the application's bytes) until it has written them:
-      // the last write's callback says when, as Node calls write callbacks in order.
-      const last = parts.length - 1;
-      if (last === 0) {
-        socket.write(parts[0]!, done);
-      } else {
-        socket.cork();
-        for (let i = 0; i < last; i++) socket.write(parts[i]!);
-        socket.write(parts[last]!, done);
-        socket.uncork();
-      }
-      if (!socket.writableNeedDrain) return true;
-      waitingDrain = true;
-      return false;
-    },
-    pause() {
-      if (!discarding) socket.pause();
-    },
-    resume() {
-      socket.resume();
-    },
-    end() {
-      // Keep reading (and dropping) until the peer's FIN: closing with unread bytes would make the
-      // kernel send RST, and the peer could lose our last frames (the GOAWAY) with it.
-      discarding = true;
-      socket.resume();
-      return new Promise<void>((resolve) => {
-        if (socket.destroyed) return resolve();
-        socket.once("close", () => resolve());
-        socket.end();
-      });
-    },
-    destroy() {
-      discarding = true;
-      socket.destroy();
-    },
-  };
-}
+  write(parts: Uint8Array[], done: () => void): boolean {
+    const socket = this.socket;
+    // A socket that is going away drops the bytes; the session hears about it from 'close'/'error'.
+    if (socket.destroyed || socket.writableEnded) return true;
+    // The socket holds the parts (views of the application's bytes) until it has written them:
+    // the last write's callback says when, as Node calls write callbacks in order.
+    const last = parts.length - 1;
+    if (last === 0) {
+      socket.write(parts[0]!, done);
+    } else {
+      socket.cork();
+      for (let i = 0; i < last; i++) socket.write(parts[i]!);
+      socket.write(parts[last]!, done);
+      socket.uncork();
+    }
+    return !socket.writableNeedDrain || this.blocked();
+  }
 
-function socketClosed(): Error {
-  return Object.assign(new Error("socket closed"), { code: "ERR_SOCKET_CLOSED" });
-}
+  protected pauseReading(): void {
+    this.socket.pause();
+  }
 
-/** The WHATWG view of a direct transport, for consumers that ask for `readable`/`writable`. */
-function webStreams(direct: Link) {
-  let reader!: ReadableStreamDefaultController<Uint8Array>;
-  let writer!: WritableStreamDefaultController;
-  // The write in flight, settled early if the connection fails (its callback may never come).
-  let inFlight: (() => void) | null = null;
-  let failure: { err: unknown } | null = null;
-  const readable = new ReadableStream<Uint8Array>(
-    {
-      start: (c) => void (reader = c),
-      pull: () => direct.resume(),
-      cancel: () => direct.destroy(),
-    },
-    { highWaterMark: 0 },
-  );
-  const writable = new WritableStream<Uint8Array>({
-    start: (c) => void (writer = c),
-    write(chunk) {
-      if (failure) throw failure.err;
-      // Resolves once the socket has written the chunk: the caller may then reuse its buffer,
-      // and a slow socket holds the writer back.
-      return new Promise<void>((resolve) => {
-        inFlight = resolve;
-        direct.write([chunk], () => {
-          inFlight = null;
-          resolve();
-        });
-      });
-    },
-    close: () => direct.end(),
-    abort: () => direct.destroy(),
-  });
-  // Paused until the first pull: the socket holds what arrives meanwhile (highWaterMark 0).
-  direct.pause();
-  direct.start({
-    data(chunk) {
-      reader.enqueue(chunk);
-      if ((reader.desiredSize ?? 0) <= 0) direct.pause();
-    },
-    end() {
-      ignoreErrors(() => reader.close());
-    },
-    error(err) {
-      failure = { err };
-      ignoreErrors(() => reader.error(err));
-      ignoreErrors(() => writer.error(err));
-      inFlight?.();
-    },
-    drain() {
-      // Nothing to do: each write settles when the socket has written it.
-    },
-  });
-  return { readable, writable };
-}
+  protected resumeReading(): void {
+    this.socket.resume();
+  }
 
-function ignoreErrors(f: () => void) {
-  try {
-    f();
-  } catch {
-    // The stream was already closed, errored or cancelled by its consumer.
+  protected sendFin(): Promise<void> {
+    return new Promise<void>((resolve) => this.socket.end(resolve));
+  }
+
+  protected terminate(): void {
+    this.socket.destroy();
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // dial / listen
-
-/** Where to connect, plus the session's options. */
-export interface DialOptions extends SessionOptions {
-  /** Default "localhost". */
-  host?: string;
-  port: number;
-  /** Connect over TLS: `true` for the system's CAs, or tls.connect() options (say, `{ ca }`). */
-  tls?: boolean | TlsConnectOptionsLike;
-}
 
 /**
  * Connects over TCP (or TLS) and starts a client session on the connection; muxado's Dial/DialTLS.
@@ -263,33 +157,19 @@ export interface DialOptions extends SessionOptions {
  * Rejects with the socket's error (ECONNREFUSED, a certificate error, …) if it cannot connect.
  */
 export async function dial(options: DialOptions): Promise<Session> {
-  const { host = "localhost", port, tls: tlsOptions, ...sessionOptions } = options;
-  const socket = await connect(host, port, tlsOptions);
-  return Session.client(fromSocket(socket), sessionOptions);
-}
-
-function connect(host: string, port: number, tlsOptions: DialOptions["tls"]): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
+  const { host = "localhost", port, tls: tlsOptions, session } = splitOptions(options);
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
     const base = { host, port, allowHalfOpen: true, noDelay: true };
-    const socket = tlsOptions
+    const s = tlsOptions
       ? tls.connect({ ...base, ...(tlsOptions === true ? {} : (tlsOptions as tls.ConnectionOptions)) })
       : net.connect(base);
-    socket.once("error", reject);
-    socket.once(tlsOptions ? "secureConnect" : "connect", () => {
-      socket.off("error", reject);
-      resolve(socket);
+    s.once("error", reject);
+    s.once(tlsOptions ? "secureConnect" : "connect", () => {
+      s.off("error", reject);
+      resolve(s);
     });
   });
-}
-
-/** Where to listen, plus the options of every session the server starts. */
-export interface ListenOptions extends SessionOptions {
-  /** Default: every interface, as `net.Server.listen()` does. */
-  host?: string;
-  /** Default 0: a free port (read it with `address()`). */
-  port?: number;
-  /** Serve TLS with this key and certificate. */
-  tls?: TlsServerOptionsLike;
+  return Session.client(fromSocket(socket), session);
 }
 
 /**
@@ -298,26 +178,30 @@ export interface ListenOptions extends SessionOptions {
  * bind error (EADDRINUSE, …). Iterate the result, or call `accept()`, for the sessions:
  * `for await (const session of await listen({ host: "127.0.0.1", port: 0 })) …`.
  */
-export function listen(options: ListenOptions = {}): Promise<MuxServer> {
-  const { host, port = 0, tls: tlsOptions, ...sessionOptions } = options;
-  const onSocket = (socket: net.Socket) => offer(Session.server(fromSocket(socket), sessionOptions));
+export async function listen(options: ListenOptions = {}): Promise<MuxServer> {
+  const { host, port = 0, tls: tlsOptions, session } = splitOptions(options);
+  const onSocket = (socket: net.Socket) => offer(Session.server(fromSocket(socket), session));
   const server = tlsOptions
     ? tls.createServer({ ...(tlsOptions as tls.TlsOptions), allowHalfOpen: true }, onSocket)
     : net.createServer({ allowHalfOpen: true }, onSocket);
   const { server: muxServer, offer } = queuedServer({
     address: () => server.address() as AddressLike,
-    stop: () => server.close(),
+    stop: () => void server.close(),
   });
-
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      // Accept failures (EMFILE, …) leave the connection waiting in the kernel; nothing to report.
-      server.on("error", noop);
-      resolve(muxServer);
-    });
-  });
+  await bindHost(
+    host,
+    (h) =>
+      new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, h, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      }),
+  );
+  // Accept failures (EMFILE, …) leave the connection waiting in the kernel; nothing to report.
+  server.on("error", noop);
+  return muxServer;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,8 +53,17 @@ export interface Link {
   /** Stops delivering data until `resume()` (the session's outgoing control frames are backed up). */
   pause(): void;
   resume(): void;
-  /** Ends the connection after everything written so far is out; settles when done or failed. */
+  /**
+   * Ends the connection: FIN after everything written so far, then what still arrives is dropped
+   * until the peer's FIN, then the connection closes; settles when it is closed. No timer: the
+   * session destroys the link if this takes longer than it is willing to wait (connection-link.ts).
+   */
   end(): Promise<void>;
+  /**
+   * Optional half-close: FIN after everything written so far, while reading goes on; settles once
+   * the FIN is sent. The session does not use it; the WHATWG view of a link does (to-streams.ts).
+   */
+  closeWrite?(): Promise<void>;
   /** Tears the connection down at once. */
   destroy(): void;
 }

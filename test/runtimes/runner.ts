@@ -167,7 +167,7 @@ export async function denoImportMap(): Promise<string> {
   return path;
 }
 
-/** Arguments for `deno test` / `deno run` with the package's import map and loopback-only network. */
+/** Arguments for `deno test` / `deno run` with the package's import map and loopback-only connections. */
 export async function denoArgs(subcommand: "test" | "run", files: string[]): Promise<string[]> {
   return [
     subcommand,
@@ -178,7 +178,8 @@ export async function denoArgs(subcommand: "test" | "run", files: string[]): Pro
     "--no-check",
     // The repository's TypeScript imports "./x.js" for x.ts (what tsc and bundlers expect).
     "--sloppy-imports",
-    "--allow-net=127.0.0.1",
+    // Connections go to loopback only; listen()'s default binds every interface ("::", "0.0.0.0").
+    "--allow-net=127.0.0.1,0.0.0.0,[::]",
     "--allow-read",
     "--allow-env",
     ...files,

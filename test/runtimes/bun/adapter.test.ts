@@ -1,12 +1,13 @@
 /**
  * streamux/bun's own promises, inside Bun against the built package: partial writes wait for
- * `drain` and lose nothing, pause() really stops reading, the streams view half-closes, and
- * dial()/listen() work over TCP and TLS with the shape of streamux/node's.
+ * `drain` and lose nothing, pause() really stops reading, the streams view half-closes, a socket
+ * opened with other handlers is taken over, and a bad certificate fails dial() with Bun's reason.
+ * The rest of dial() and listen() is the shared listener suite's (listener.test.ts).
  */
 import { expect, test } from "bun:test";
-import { ErrorCode, MuxError, type LinkSink } from "streamux";
+import { type LinkSink } from "streamux";
 import { dial, fromSocket, listen, socketHandlers, type BunSocketLike } from "streamux/bun";
-import { echoEveryStream, echoOnce, pattern } from "../echo-load.js";
+import { pattern } from "../echo-load.js";
 import { tlsFiles } from "./tls-files.js";
 
 interface RawSocket extends BunSocketLike {
@@ -103,11 +104,14 @@ test("fromSocket: writes Bun takes only in part wait for drain, and every byte a
   server.resume();
   await drain;
   expect(released).toBe(true);
-  await direct.end();
+  // end() sends FIN after every byte, then waits for the peer to close its side too.
+  const ending = direct.end();
   await peer.ended;
   const got = peer.received();
   expect(got.length).toBe(data.length);
   expect(await sha256(got)).toBe(await sha256(data));
+  server.end();
+  await ending;
   peer.stop();
 });
 
@@ -162,63 +166,16 @@ test("fromSocket streams view: writable.close() sends FIN and the peer's answer 
   peer.stop();
 });
 
-for (const useTls of [false, true]) {
-  test(`dial() and listen() over ${useTls ? "TLS" : "TCP"}: a client session echoes through the server's`, async () => {
-    const tls = useTls ? await tlsFiles() : undefined;
-    const server = await listen({ host: "127.0.0.1", port: 0, ...(tls ? { tls } : {}) });
-    const { port, family } = server.address();
-    expect(port).toBeGreaterThan(0);
-    expect(family).toBe("IPv4");
-    const serving = server.accept().then(async (session) => {
-      await echoEveryStream(session);
-      return session;
-    });
-    const client = await dial({ host: "127.0.0.1", port, ...(tls ? { tls: { ca: tls.cert } } : {}), windowSize: 64 * 1024 });
-    expect(await echoOnce(client, "over the wire")).toBe("over the wire");
-    await client.close();
-    expect((await client.closed).code).toBe(ErrorCode.SessionClosed);
-    const serverSession = await serving;
-    expect((await serverSession.closed).remote?.code).toBe(ErrorCode.NoError);
-    await server.close();
-  });
-}
-
-test("listen(): close() stops listening and resolves while an accepted session carries on", async () => {
-  const server = await listen({ host: "127.0.0.1", port: 0 });
-  const serving = server.accept().then(echoEveryStream);
-  const client = await dial({ host: "127.0.0.1", port: server.address().port });
-  expect(await echoOnce(client, "before close()")).toBe("before close()");
-  await server.close(); // as muxado's Listener.Close: accepted sessions are the application's
-  expect(await echoOnce(client, "after close()")).toBe("after close()");
-  await client.close();
-  await serving;
-});
-
-test("listen(): close() ends the iteration and accept() then rejects with SessionClosed", async () => {
-  const server = await listen({ host: "127.0.0.1", port: 0 });
-  const iterating = (async () => {
-    let count = 0;
-    for await (const _ of server) count++;
-    return count;
-  })();
-  await server.close();
-  expect(await iterating).toBe(0);
-  const err = await server.accept().then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err instanceof MuxError && err.code === ErrorCode.SessionClosed).toBe(true);
-});
-
-test("dial(): a refused connection rejects", async () => {
-  const server = await listen({ host: "127.0.0.1", port: 0 });
-  const { port } = server.address();
-  await server.close();
-  const err = await dial({ host: "127.0.0.1", port }).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
+test("fromSocket takes over a socket opened with handlers of its own: what arrives next reaches the transport", async () => {
+  let opened!: (s: RawSocket) => void;
+  const serverSocket = new Promise<RawSocket>((resolve) => (opened = resolve));
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: (s: RawSocket) => opened(s), data() {} } });
+  const client = await Bun.connect({ hostname: "127.0.0.1", port: listener.port, allowHalfOpen: true, socket: { data() {} } });
+  const reader = fromSocket(client).readable.getReader();
+  (await serverSocket).write(encoder.encode("taken over"));
+  expect(decoder.decode((await reader.read()).value)).toBe("taken over");
+  await reader.cancel();
+  listener.stop(true);
 });
 
 test("dial() over TLS: an untrusted certificate rejects dial() itself, with the certificate error", async () => {
