@@ -70,20 +70,34 @@ describe("heartbeat", () => {
     expect(info.reason).toContain("heartbeat");
   });
 
-  it("ping() resolves with the round trip, and rejects with WriteTimeout when no answer comes in time", async () => {
+  it("ping() resolves with the round trip, and rejects with WriteTimeout when no answer comes within interval + tolerance", async () => {
     const { session, peer } = startSession("client", { typed: true });
-    const answered = session.ping(100);
+    const answered = session.ping();
     const id = await nextBeat(peer);
     await vi.advanceTimersByTimeAsync(12);
     await peer.send(frame.data(3, id));
     expect(await answered).toBe(12);
-    const unanswered = session.ping(100);
+    expect(session.stats().rttMs).toBe(12);
+    const unanswered = session.ping();
     unanswered.catch(() => {});
     await nextBeat(peer);
-    await vi.advanceTimersByTimeAsync(99);
+    // muxado's defaults: 10 s interval, 15 s tolerance.
+    await vi.advanceTimersByTimeAsync(25_000 - 1);
     expect(await state(unanswered)).toBe("pending");
     await vi.advanceTimersByTimeAsync(1);
     await expect(unanswered).rejects.toMatchObject({ code: ErrorCode.WriteTimeout });
+  });
+
+  it("ping({ signal }) rejects with the signal's reason when it aborts first; a late answer is ignored", async () => {
+    const { session, peer } = startSession("client", { typed: true });
+    const controller = new AbortController();
+    const pinging = session.ping({ signal: controller.signal });
+    const id = await nextBeat(peer);
+    controller.abort(new Error("gave up"));
+    await expect(pinging).rejects.toThrow("gave up");
+    await peer.send(frame.data(3, id));
+    await peer.barrier();
+    expect(session.stats().rttMs).toBeUndefined();
   });
 
   it("the answering side answers the peer's beats itself: the heartbeat stream never reaches accept()", async () => {
