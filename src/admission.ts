@@ -67,6 +67,14 @@ export class Admission<T> {
     this.host.refuse(item);
   }
 
+  /**
+   * Whether a new stream would be refused at once (the queue is full and a stream already waits,
+   * or the application is not accepting): the session then refuses it without building it.
+   */
+  refusesNow(): boolean {
+    return this.full() && (this.waiting !== null || this.stalled);
+  }
+
   /** The session ended: nothing waits any more. */
   close(err: MuxError): void {
     this.clearTimer();

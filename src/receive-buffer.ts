@@ -1,3 +1,5 @@
+import { copyOf } from "./util/bytes.js";
+
 /**
  * Received bytes waiting for the application, held at a memory cost close to their size whatever
  * the peer's framing.
@@ -58,7 +60,7 @@ export class ReceiveBuffer {
     }
     if (n >= BLOCK_MAX) {
       this.block = null;
-      this.append(payload.slice());
+      this.append(copyOf(payload));
       return this.held - before;
     }
     // A new block: twice the last one when that one filled up (a stream of small frames), the

@@ -148,6 +148,7 @@ export class Scheduler {
       this.backedUp = false;
       this.backlog(false);
     }
+    if (!this.blocked && this.ready.size === 0) this.out.idle();
   }
 
   private writeControl(out: Output): void {

@@ -422,6 +422,13 @@ export class Session implements AsyncIterable<MuxStream> {
       this.scheduler.rst(id, ErrorCode.StreamRefused);
       return undefined;
     }
+    // A SYN that admission would refuse at once costs no stream (typed streams are admitted once
+    // their type arrives, so they are built first).
+    if (!this.typing && this.admission.refusesNow()) {
+      this.counters.streamsRefused++;
+      this.scheduler.rst(id, ErrorCode.AcceptQueueFull);
+      return undefined;
+    }
     if (!this.budget.tryCharge(STREAM_CHARGE)) {
       this.counters.streamsRefused++;
       this.scheduler.rst(id, ErrorCode.EnhanceYourCalm);
@@ -491,14 +498,19 @@ export class Session implements AsyncIterable<MuxStream> {
   /** Admission made room: decode what waited, then read the transport again. */
   private resumeDecoding(): void {
     if (this.endError) return;
-    this.decode(() => this.decoder.release());
+    this.decode(null);
     if (!this.decoder.held) this.resumeReading(ReadPause.Admission);
   }
 
-  /** Runs the decoder; a protocol violation it finds ends the session. */
-  private decode(run: () => void): void {
+  /**
+   * Feeds `chunk` to the decoder (null: decodes what waited since it held); a protocol violation it
+   * finds ends the session. No closure over the chunk: an error created while decoding keeps its
+   * stack's functions alive, and a closure would keep the whole transport chunk alive with them.
+   */
+  private decode(chunk: Uint8Array | null): void {
     try {
-      run();
+      if (chunk === null) this.decoder.release();
+      else this.decoder.push(chunk);
     } catch (err) {
       const e = err instanceof MuxError ? err : new MuxError(ErrorCode.InternalError, String(err), { cause: err });
       void this.die(e.code, e.message, { wire: { code: e.code, debug: e.message }, cause: err, timeout: ERROR_CLOSE_TIMEOUT });
@@ -512,7 +524,7 @@ export class Session implements AsyncIterable<MuxStream> {
       data: (chunk) => {
         if (this.endError) return;
         this.counters.bytesIn += chunk.length;
-        this.decode(() => this.decoder.push(chunk));
+        this.decode(chunk);
       },
       end: () =>
         void this.die(ErrorCode.PeerEOF, EOF_REASON, {

@@ -1,4 +1,5 @@
 import { codeOf, ErrorCode, MuxError } from "./errors.js";
+import { copyOf } from "./util/bytes.js";
 
 /** The direct I/O a stream's WHATWG face is built on (stream.ts). */
 export interface DirectIO {
@@ -32,7 +33,7 @@ export function readableOf(io: DirectIO): ReadableStream<Uint8Array> {
     if (request === null || request.view === null) {
       leftover = null;
       // Session buffers are never SharedArrayBuffer-backed; the cast only satisfies the DOM type.
-      c.enqueue((ownsBuffer(chunk) ? chunk : chunk.slice()) as Uint8Array<ArrayBuffer>);
+      c.enqueue((ownsBuffer(chunk) ? chunk : copyOf(chunk)) as Uint8Array<ArrayBuffer>);
       return;
     }
     const view = request.view;

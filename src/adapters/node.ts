@@ -108,7 +108,9 @@ class SocketLink extends ConnectionLink {
   override start(sink: LinkSink): void {
     super.start(sink);
     // Only now: a socket without a 'data' listener holds what arrives.
-    this.socket.on("data", (chunk: Uint8Array) => this.received(chunk));
+    // A plain Uint8Array view: Buffer's slice() shares memory, which code written for Uint8Array
+    // (the session, the application reading the stream) does not expect.
+    this.socket.on("data", (chunk: Uint8Array) => this.received(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
     this.socket.on("drain", () => this.drained());
   }
 

@@ -1,7 +1,7 @@
 import { ErrorCode, MuxError } from "../errors.js";
 import { concat } from "../frame/decode.js";
 import type { MuxStream } from "../types.js";
-import { U32Reader, writeU32 } from "../util/bytes.js";
+import { copyOf, U32Reader, writeU32 } from "../util/bytes.js";
 import { whenAborted } from "../util/abort.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { noop } from "../util/deferred.js";
@@ -157,12 +157,12 @@ export class Heartbeat {
  * stops it sending (nothing queues up here).
  */
 export async function answerHeartbeats(stream: MuxStream): Promise<void> {
-  let carry = new Uint8Array(0);
+  let carry: Uint8Array = new Uint8Array(0);
   try {
     for (let chunk = await stream.read(); chunk !== null; chunk = await stream.read()) {
       const bytes = carry.length === 0 ? chunk : concat([carry, chunk]);
       const whole = bytes.length - (bytes.length % 4);
-      carry = bytes.slice(whole);
+      carry = copyOf(bytes.subarray(whole));
       if (whole > 0) await stream.write(bytes.subarray(0, whole));
     }
     await stream.closeWrite();

@@ -1,7 +1,7 @@
 import { ErrorCode, MuxError } from "../errors.js";
 import { FrameType, HEADER_SIZE, INCREMENT_MASK, MAX_GOAWAY_DEBUG, STREAM_ID_MASK } from "./constants.js";
 import type { Frame } from "./frame.js";
-import { readU32 } from "../util/bytes.js";
+import { copyOf, readU32 } from "../util/bytes.js";
 
 /**
  * What the decoder calls, once per frame (DATA: once per piece of payload that has arrived).
@@ -246,7 +246,7 @@ export function decodeFrames(bytes: Uint8Array): Frame[] {
     onData(streamId, flags, payload, offset, length) {
       pieces.push(payload);
       if (offset + payload.length < length) return;
-      const data = pieces.length === 1 ? pieces[0]!.slice() : concat(pieces);
+      const data = pieces.length === 1 ? copyOf(pieces[0]!) : concat(pieces);
       pieces = [];
       frames.push({ type: "DATA", streamId, flags, data });
     },

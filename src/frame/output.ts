@@ -4,7 +4,12 @@ import { writeHeader } from "./encode.js";
 
 /** Payloads at least this large go out as views of the caller's bytes instead of being copied. */
 const COPY_LIMIT = 2048;
-const SLAB_SIZE = 64 * 1024;
+/**
+ * Slabs start small and double (up to SLAB_MAX) while single flushes fill them: a session that
+ * sends little holds little, a busy one gets large slabs.
+ */
+const SLAB_MIN = 1024;
+const SLAB_MAX = 64 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -34,8 +39,12 @@ export class Output {
   completions: Completion[] = [];
   /** Allocated on first use: an idle session holds no output buffer. */
   private slab = EMPTY;
+  private slabSize = SLAB_MIN;
   private pos = 0;
   private start = 0;
+  /** Where the current flush began in the slab, and how much of the slab the last flush used. */
+  private flushStart = 0;
+  private lastUsed = 0;
 
   header(length: number, type: number, flags: number, streamId: number): void {
     this.frames++;
@@ -95,15 +104,29 @@ export class Output {
     this.parts = [];
     this.bytes = 0;
     this.frames = 0;
+    this.lastUsed = this.pos - this.flushStart;
+    this.flushStart = this.pos;
     return parts;
+  }
+
+  /**
+   * The writer has nothing left to send. A slab grown for a burst that is over (the last flush used
+   * under a quarter of it) is let go: a session that went quiet holds SLAB_MIN at most.
+   */
+  idle(): void {
+    if (this.slab.length <= SLAB_MIN || this.lastUsed * 4 >= this.slab.length) return;
+    this.slab = EMPTY;
+    this.slabSize = SLAB_MIN;
+    this.pos = this.start = this.flushStart = 0;
   }
 
   private reserve(n: number): void {
     if (this.pos + n <= this.slab.length) return;
     this.cut();
-    this.slab = new Uint8Array(Math.max(SLAB_SIZE, n));
-    this.pos = 0;
-    this.start = 0;
+    // One flush filled a whole slab: the next is twice as large.
+    if (this.flushStart === 0 && this.slab.length > 0) this.slabSize = Math.min(SLAB_MAX, this.slabSize * 2);
+    this.slab = new Uint8Array(Math.max(this.slabSize, n));
+    this.pos = this.start = this.flushStart = 0;
   }
 
   private cut(): void {

@@ -36,3 +36,11 @@ export class U32Reader {
     return at;
   }
 }
+
+/**
+ * A copy of `bytes` in a buffer of its own. Not `bytes.slice()`: on a Node Buffer (a Uint8Array
+ * subclass a transport may hand over) slice() returns a view that shares memory.
+ */
+export function copyOf(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
