@@ -12,7 +12,16 @@ import { SessionCounters, frameInfo } from "./stats.js";
 import { checkSendOrder, Stream, type StreamHost } from "./stream.js";
 import { linkFromStreams } from "./link/from-streams.js";
 import type { Link, LinkSink, Transport } from "./link/link.js";
-import type { MuxStream, OpenOptions, SessionCloseInfo, SessionOptions, SessionStats, ShutdownOptions, WaitOptions } from "./types.js";
+import type {
+  MuxStream,
+  OpenOptions,
+  SessionCloseInfo,
+  SessionOptions,
+  SessionStats,
+  ShutdownOptions,
+  TransportEndInfo,
+  WaitOptions,
+} from "./types.js";
 import { isSignal, signalOf } from "./util/abort.js";
 import { noop } from "./util/deferred.js";
 
@@ -42,6 +51,15 @@ interface Ending {
   timeout?: number;
   /** Nothing went wrong: a local close, or the peer's goodbye (SessionCloseInfo.clean). */
   clean?: boolean;
+  /** What the transport said about its end (SessionCloseInfo.transport). */
+  transport?: TransportEndInfo | undefined;
+}
+
+/** A failed connection's word on it: the error's code (ECONNRESET) or message. */
+function failureInfo(err: unknown): TransportEndInfo {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string") return { reason: code };
+  return { reason: err instanceof Error ? err.message : String(err) };
 }
 
 /** How long shutdown() lets running streams finish by default. */
@@ -60,6 +78,14 @@ export class Session implements AsyncIterable<MuxStream> {
   /** The listening side: opens even stream ids (2, 4, …). */
   static server(transport: Transport, options?: SessionOptions): Session {
     return new Session(transport, options, false);
+  }
+
+  /**
+   * Checks session options the way a session does when it starts (a TypeError or RangeError naming
+   * the option), for code that must fail before it connects.
+   */
+  static checkOptions(options: SessionOptions): void {
+    resolveOptions(options);
   }
 
   /** Settles (never rejects) once the session has ended and its transport is closed. */
@@ -526,21 +552,23 @@ export class Session implements AsyncIterable<MuxStream> {
         this.counters.bytesIn += chunk.length;
         this.decode(chunk);
       },
-      end: () =>
+      end: (info) =>
         void this.die(ErrorCode.PeerEOF, EOF_REASON, {
           wire: { code: ErrorCode.PeerEOF, debug: EOF_REASON },
           timeout: ERROR_CLOSE_TIMEOUT,
           // The peer said goodbye first: its end is the expected one.
           clean: this.remoteGoAway?.code === ErrorCode.NoError,
+          transport: info,
         }),
       // A transport that knows why it failed says so with a MuxError (say, a text message on a
       // WebSocket: ProtocolError); any other failure means the connection is gone.
-      error: (err) =>
+      error: (err, info) =>
         void (err instanceof MuxError
-          ? this.die(err.code, err.message, { cause: err, abort: true })
+          ? this.die(err.code, err.message, { cause: err, abort: true, transport: info })
           : this.die(ErrorCode.PeerEOF, `transport failed: ${err instanceof Error ? err.message : String(err)}`, {
               cause: err,
               abort: true,
+              transport: info ?? failureInfo(err),
             })),
       drain: () => this.scheduler.drained(),
     };
@@ -573,6 +601,7 @@ export class Session implements AsyncIterable<MuxStream> {
     const err = new MuxError(code, reason, { cause: how.cause });
     this.endError = err;
     const info: SessionCloseInfo = { code, reason, clean: how.clean ?? false };
+    if (how.transport && (how.transport.code !== undefined || how.transport.reason !== undefined)) info.transport = how.transport;
     if (this.remoteGoAway) info.remote = this.remoteGoAway;
     this.heartbeat?.stop(err);
     this.admission.close(err);

@@ -1,5 +1,6 @@
 import { ErrorCode, MuxError } from "../errors.js";
 import type { Session } from "../session.js";
+import type { ShutdownOptions } from "../types.js";
 
 /**
  * The server that `listen()` resolves to in every runtime adapter (node, deno, bun), so the three
@@ -21,9 +22,17 @@ export interface MuxServer extends AsyncIterable<Session> {
   /**
    * Stops listening, fails waiting accept() calls and closes the sessions nobody accepted yet;
    * resolves when those have ended. Sessions already accepted carry on (as with muxado's
-   * Listener.Close): close them yourself.
+   * Listener.Close): close them yourself, or pass `drain`.
    */
-  close(): Promise<void>;
+  close(options?: ServerCloseOptions): Promise<void>;
+}
+
+export interface ServerCloseOptions {
+  /**
+   * Also drain every session this server started, accepted or not: shutdown() each (with these
+   * options, or the defaults for `true`), and resolve once all have ended.
+   */
+  drain?: boolean | ShutdownOptions;
 }
 
 /** Sessions waiting for accept(); beyond this a new connection's session is closed at once. */
@@ -48,9 +57,13 @@ export function addressOf(address: string, port: number): AddressLike {
 export function queuedServer(hooks: ListenerHooks): { server: MuxServer; offer(session: Session): void } {
   const ready: Session[] = [];
   const waiting: Array<{ resolve(s: Session): void; reject(err: unknown): void }> = [];
+  /** Every session this server started that has not ended yet (for close({ drain })). */
+  const live = new Set<Session>();
   let closing: Promise<void> | undefined;
 
   const offer = (session: Session) => {
+    live.add(session);
+    void session.closed.then(() => live.delete(session));
     const waiter = waiting.shift();
     if (waiter) waiter.resolve(session);
     else if (!closing && ready.length < SESSION_BACKLOG) ready.push(session);
@@ -65,11 +78,16 @@ export function queuedServer(hooks: ListenerHooks): { server: MuxServer; offer(s
       if (closing) return Promise.reject(serverClosed());
       return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
-    close() {
+    close(options: ServerCloseOptions = {}) {
       closing ??= (() => {
         const stopped = hooks.stop();
         for (const waiter of waiting.splice(0)) waiter.reject(serverClosed());
-        return Promise.all([stopped, ...ready.splice(0).map((s) => s.close())]).then(() => {});
+        const { drain } = options;
+        const ending = drain
+          ? [...live].map((s) => s.shutdown(drain === true ? {} : drain))
+          : ready.map((s) => s.close());
+        ready.length = 0;
+        return Promise.all([stopped, ...ending]).then(() => {});
       })();
       return closing;
     },

@@ -6,9 +6,14 @@
  *   (the session reads the socket's Buffers and writes with cork/uncork, no WHATWG hop).
  * - `dial()` / `listen()`: muxado's Dial/Listen/DialTLS/ListenTLS.
  * - `toDuplex(stream)`: a MuxStream as a Node `stream.Duplex`, for code that wants a socket (http).
+ * - `httpAgent(session)`: an `http.Agent` whose connections are new mux streams.
+ * - `serve(session, server)`: every stream the peer opens becomes a connection of a `net.Server`
+ *   (an `http.Server`, say): muxado's NetListener.
  *
- * Exported signatures use the small "…Like" types below, so the published types need no @types/node.
+ * Sockets and dial/listen options use small "…Like" types; toDuplex(), httpAgent() and serve() are
+ * about Node's own classes, so their signatures use Node's types (@types/node).
  */
+import * as http from "node:http";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { Duplex } from "node:stream";
@@ -210,33 +215,17 @@ export async function listen(options: ListenOptions = {}): Promise<MuxServer> {
 // toDuplex
 
 /**
- * The Node `stream.Duplex` that toDuplex returns, typed structurally so the published types need no
- * @types/node; cast it to `Duplex` (or `net.Socket`) where a Node API's types ask for one.
- */
-export interface DuplexLike {
-  write(chunk: Uint8Array | string, callback?: (err?: Error | null) => void): boolean;
-  end(callback?: () => void): this;
-  destroy(error?: Error): this;
-  on(event: string, listener: Listener): this;
-  once(event: string, listener: Listener): this;
-  /** Emits 'timeout' after `ms` without reads or writes, as a socket does; 0 disables. */
-  setTimeout(ms: number, callback?: () => void): this;
-  readonly destroyed: boolean;
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
-}
-
-/**
  * A MuxStream as a Node `stream.Duplex` with the socket methods http uses, so Node code that wants
- * a socket gets one (muxado's net.Listener shim). Serve HTTP on incoming streams:
- * `for await (const s of session) httpServer.emit("connection", toDuplex(s))`; send HTTP over new
- * streams: `http.request({ createConnection: (_, cb) => void session.open().then((s) => cb(null, toDuplex(s)), cb) })`.
+ * a socket gets one (muxado's net.Listener shim): see httpAgent() and serve() for HTTP both ways.
  *
- * `end()` half-closes the stream (FIN); like a socket, the Duplex ends its side too once the peer
- * has (unless `allowHalfOpen`). `destroy(err)` resets the stream; `destroy()` without an error
- * closes it muxado-style unless both directions already ended. A reset from the peer or the
- * session's end destroys the Duplex with the MuxError.
+ * `end()` half-closes the stream (FIN). Like a socket, by default the Duplex ends its own side too
+ * once the peer has ended (`allowHalfOpen: false`): right for HTTP, whose server answers and then
+ * closes. A tunnel that pipes raw TCP needs `allowHalfOpen: true`: a client that half-closes after
+ * its request must still get the whole response. `destroy(err)` resets the stream; `destroy()`
+ * without an error closes it muxado-style unless both directions already ended. A reset from the
+ * peer or the session's end destroys the Duplex with the MuxError.
  */
-export function toDuplex(stream: MuxStream, options: ToDuplexOptions = {}): DuplexLike {
+export function toDuplex(stream: MuxStream, options: ToDuplexOptions = {}): Duplex {
   return new MuxDuplex(stream, options.allowHalfOpen ?? false);
 }
 
@@ -249,21 +238,69 @@ export interface ToDuplexOptions {
 }
 
 /**
+ * An `http.Agent` whose connections are new streams of `session`: `http.request({ agent })` and
+ * `fetch`-less HTTP clients send their requests over the session. The agent's own options apply
+ * (`keepAlive` reuses a stream for several requests, `maxSockets` bounds the streams open at
+ * once); a request fails with the session's MuxError once the session has ended.
+ */
+export function httpAgent(session: Session, options?: http.AgentOptions): http.Agent {
+  return new MuxAgent(session, options);
+}
+
+class MuxAgent extends http.Agent {
+  constructor(
+    private readonly session: Session,
+    options?: http.AgentOptions,
+  ) {
+    super(options);
+  }
+
+  // Returned at once, with the stream still opening: http.Agent counts a connection toward
+  // maxSockets only once it has it, so an asynchronous one would let a burst past the limit.
+  override createConnection(): Duplex {
+    return new MuxDuplex(this.session.open(), false);
+  }
+}
+
+/**
+ * Serves `server` (a `net.Server`, an `http.Server`, …) on `session`: every stream the peer opens
+ * becomes one of the server's connections, until the session ends; resolves then. The streams are
+ * half-open as the server is (`allowHalfOpen`, false for http.Server).
+ */
+export async function serve(session: Session, server: net.Server): Promise<void> {
+  const allowHalfOpen = (server as net.Server & { allowHalfOpen?: boolean }).allowHalfOpen === true;
+  for await (const stream of session) server.emit("connection", toDuplex(stream, { allowHalfOpen }));
+}
+
+/**
  * Reads and writes through the stream's direct I/O (read(), write(), closeWrite()): a Node stream
  * on top of WHATWG streams would pay for both, and http opens a stream per request.
  */
 class MuxDuplex extends Duplex {
   /** Idle timeout in ms (0 = none), like `net.Socket#timeout`. */
   timeout = 0;
-  readonly #stream: MuxStream;
+  #stream!: MuxStream;
+  /** The stream while it is still being opened (httpAgent); Node holds reads and writes until _construct() is done. */
+  #opening: Promise<MuxStream> | null = null;
   #reading = false;
   #readEnded = false;
   #writeEnded = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(stream: MuxStream, allowHalfOpen: boolean) {
+  constructor(stream: MuxStream | Promise<MuxStream>, allowHalfOpen: boolean) {
     super({ allowHalfOpen });
-    this.#stream = stream;
+    if (stream instanceof Promise) this.#opening = stream;
+    else this.#stream = stream;
+  }
+
+  override _construct(callback: (err?: Error | null) => void): void {
+    const opening = this.#opening;
+    if (opening === null) return callback();
+    opening.then((stream) => {
+      this.#opening = null;
+      this.#stream = stream;
+      callback();
+    }, callback);
   }
 
   override _read(): void {
@@ -309,7 +346,10 @@ class MuxDuplex extends Duplex {
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     clearTimeout(this.#timer);
-    if (!(this.#readEnded && this.#writeEnded)) {
+    if (this.#opening) {
+      // Destroyed before its stream was open: the stream, when it comes, has no use.
+      this.#opening.then((stream) => stream.reset(), noop);
+    } else if (!(this.#readEnded && this.#writeEnded)) {
       if (err) this.#stream.reset();
       else this.#stream.close().catch(noop);
     }

@@ -8,9 +8,12 @@
  * This file runs in browsers and workers: it imports nothing runtime-specific.
  */
 import { ErrorCode, MuxError } from "../errors.js";
+import { Session } from "../session.js";
+import type { SessionOptions } from "../types.js";
 import { concat } from "../frame/decode.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { Transport } from "../link/link.js";
+import type { TransportEndInfo } from "../types.js";
 import { transportOf } from "../link/transport.js";
 
 /** The part of a WebSocket this adapter uses; the browser's, Deno's, Bun's, undici's and `ws`'s all fit. */
@@ -58,6 +61,90 @@ interface WsSocketExtras {
   pause(): void;
   resume(): void;
   terminate(): void;
+}
+
+/** A WebSocket constructor: the runtime's global one, or one passed in (the `ws` package's on Node 20). */
+export type WebSocketConstructorLike = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** connect()'s options: where and how to open the WebSocket, and the session's options. */
+export interface ConnectOptions extends SessionOptions, WebSocketTransportOptions {
+  /** The WebSocket to construct; default the global `WebSocket` (browsers, Deno, Bun, Node 22+). */
+  WebSocket?: WebSocketConstructorLike;
+  /** Subprotocols to ask the server for. */
+  protocols?: string | string[];
+  /** Aborting it gives up on opening: connect() rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Opens a WebSocket to `url` and resolves, once it is open, with a client session over it; rejects
+ * with a MuxError (PeerEOF) carrying the cause when the socket cannot open, so a refused or failed
+ * connection is an error here rather than a session that ends at once. Session options are checked
+ * before anything is opened.
+ */
+export function connect(url: string | URL, options: ConnectOptions = {}): Promise<Session> {
+  const { WebSocket: given, protocols, signal, highWaterMark, lowWaterMark, ...sessionOptions } = options;
+  try {
+    // A misspelt option or a bad value fails here, before any connection is made.
+    Session.checkOptions(sessionOptions);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const Ctor = given ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
+  if (!Ctor) {
+    return Promise.reject(new TypeError("streamux/websocket connect(): no global WebSocket here; pass { WebSocket } (on Node 20, the ws package's)"));
+  }
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const href = String(url);
+  return new Promise<Session>((resolve, reject) => {
+    let ws: WebSocketLike;
+    try {
+      ws = new Ctor(href, protocols);
+    } catch (err) {
+      return reject(new MuxError(ErrorCode.PeerEOF, `WebSocket to ${href} could not be opened: ${describe(err)}`, { cause: err }));
+    }
+    let cause: unknown;
+    const settle = () => {
+      ws.removeEventListener("open", onOpen);
+      ws.removeEventListener("error", onError);
+      ws.removeEventListener("close", onClose);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onOpen = () => {
+      settle();
+      // The session's listeners go on before the next event: no message can be missed.
+      resolve(Session.client(fromWebSocket(ws, { highWaterMark, lowWaterMark }), sessionOptions));
+    };
+    // Browsers fire `error` with no detail and then `close`; `ws` and undici carry the cause.
+    const onError = (event: { error?: unknown; message?: string }) => {
+      cause ??= event?.error ?? (event?.message ? new Error(event.message) : undefined);
+    };
+    const onClose = (event: { code?: number; reason?: string }) => {
+      settle();
+      const why = cause !== undefined ? describe(cause) : `closed with code ${event?.code ?? "?"}${event?.reason ? ` (${event.reason})` : ""}`;
+      reject(new MuxError(ErrorCode.PeerEOF, `WebSocket to ${href} failed to open: ${why}`, { cause: cause ?? event }));
+    };
+    const onAbort = () => {
+      settle();
+      // Closing a socket still connecting makes some (`ws`) report an error: nobody needs it now,
+      // but an EventEmitter throws an 'error' that nobody listens to.
+      ws.addEventListener("error", () => {});
+      try {
+        ws.close();
+      } catch {
+        // Still connecting: some sockets refuse close() then; it is dropped either way.
+      }
+      reject(signal!.reason);
+    };
+    ws.addEventListener("open", onOpen);
+    ws.addEventListener("error", onError);
+    ws.addEventListener("close", onClose);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -191,13 +278,15 @@ class WebSocketLink extends ConnectionLink {
     if (chunk.length > 0) this.received(chunk);
   };
 
-  private readonly onClose = (event: { code?: number }): void => {
+  private readonly onClose = (event: { code?: number; reason?: string }): void => {
     // A Workers server socket (without the auto-reply compatibility flag) fires `close` while still
     // CLOSING and waits for us to answer the peer's close frame; elsewhere the socket is CLOSED here.
     if (this.ws.readyState === CLOSING) this.closeSocket(echoableCode(event?.code));
-    // Any close code ends the byte stream: the session reports PeerEOF (or its own GOAWAY reason).
-    this.finish();
-    this.connectionClosed();
+    // Any close code ends the byte stream: the session reports PeerEOF (or its own GOAWAY reason),
+    // with the close code and reason as the transport's word on it.
+    const info = closeInfo(event);
+    this.finish(undefined, info);
+    this.connectionClosed(undefined, info);
   };
 
   private readonly onError = (event: { error?: unknown; message?: string }): void => {
@@ -225,12 +314,12 @@ class WebSocketLink extends ConnectionLink {
   };
 
   /** The connection's end (EOF, or `error`): no more messages or polls. */
-  private finish(error?: unknown): void {
+  private finish(error?: unknown, info?: TransportEndInfo): void {
     this.stopPolling();
     this.ws.removeEventListener("open", this.onOpen);
     this.ws.removeEventListener("message", this.onMessage);
     // The error listener stays: on `ws` (an EventEmitter) an 'error' nobody listens to is thrown.
-    this.ended(error);
+    this.ended(error, info);
   }
 
   private buffered(): number {
@@ -280,6 +369,14 @@ class WebSocketLink extends ConnectionLink {
       // Already closing or closed.
     }
   }
+}
+
+/** A close event's code and reason, as the session reports them. */
+function closeInfo(event: { code?: number; reason?: string } | undefined): TransportEndInfo {
+  const info: TransportEndInfo = {};
+  if (typeof event?.code === "number") info.code = event.code;
+  if (typeof event?.reason === "string" && event.reason !== "") info.reason = event.reason;
+  return info;
 }
 
 /** The peer's close code if we may send it back (1000 or an application's 3000–4999), else 1000. */

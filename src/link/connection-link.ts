@@ -1,4 +1,5 @@
 import { EarlyEvents } from "./early-events.js";
+import type { TransportEndInfo } from "../types.js";
 import type { Link, LinkSink } from "./link.js";
 
 /**
@@ -86,12 +87,15 @@ export abstract class ConnectionLink implements Link {
     if (!this.discarding) this.events.data(chunk);
   }
 
-  /** The peer's data ended: EOF (no argument) or the connection failed with `error`. */
-  protected ended(error?: unknown): void {
+  /**
+   * The peer's data ended: EOF (no error) or the connection failed with `error`; `info` is what the
+   * transport said about its end, for the session's close report.
+   */
+  protected ended(error?: unknown, info?: TransportEndInfo): void {
     if (this.readDone) return;
     this.readDone = true;
-    if (error === undefined) this.events.end();
-    else this.events.error(error);
+    if (error === undefined) this.events.end(info);
+    else this.events.error(error, info);
     // Both directions are done: nothing is left to wait for.
     if (this.writeDone) this.destroy();
   }
@@ -112,11 +116,11 @@ export abstract class ConnectionLink implements Link {
    * The connection is gone. If the peer's data had not ended yet, this ends it: with `error`, or
    * as EOF when the runtime reports a close as the end of the peer's data.
    */
-  protected connectionClosed(error?: unknown): void {
+  protected connectionClosed(error?: unknown, info?: TransportEndInfo): void {
     if (this.isClosed) return;
     this.isClosed = true;
     this.discarding = true;
-    this.ended(error);
+    this.ended(error, info);
     this.markClosed();
   }
 }

@@ -1,6 +1,7 @@
+import type { TransportEndInfo } from "../types.js";
 import type { LinkSink } from "./link.js";
 
-type Outcome = { end: true } | { error: unknown };
+type Outcome = { end: true; info?: TransportEndInfo | undefined } | { error: unknown; info?: TransportEndInfo | undefined };
 
 /**
  * What a connection reports before its sink can take it. Events that arrive before start(), or
@@ -42,12 +43,12 @@ export class EarlyEvents implements LinkSink {
     else this.sink!.data(chunk);
   }
 
-  end(): void {
-    this.settle({ end: true });
+  end(info?: TransportEndInfo): void {
+    this.settle({ end: true, info });
   }
 
-  error(error: unknown): void {
-    this.settle({ error });
+  error(error: unknown, info?: TransportEndInfo): void {
+    this.settle({ error, info });
   }
 
   /** Not kept: it is about writes, which only a started sink makes. */
@@ -89,6 +90,6 @@ export class EarlyEvents implements LinkSink {
 }
 
 function deliver(sink: LinkSink, outcome: Outcome): void {
-  if ("end" in outcome) sink.end();
-  else sink.error(outcome.error);
+  if ("end" in outcome) sink.end(outcome.info);
+  else sink.error(outcome.error, outcome.info);
 }

@@ -7,6 +7,8 @@
  * writes out, no promise per chunk.
  */
 
+import type { TransportEndInfo } from "../types.js";
+
 /**
  * What every adapter produces: one reliable, ordered, full-duplex byte stream (docs/protocol.md).
  * Chunks read from `readable` belong to the session from then on (it hands views of them to
@@ -28,10 +30,10 @@ export interface Transport {
 export interface LinkSink {
   /** Bytes arrived. The chunk belongs to the session from now on. */
   data(chunk: Uint8Array): void;
-  /** The peer ended its side (EOF). */
-  end(): void;
+  /** The peer ended its side (EOF); `info` is what the transport said about it (a WebSocket's close code). */
+  end(info?: TransportEndInfo): void;
   /** The connection failed. */
-  error(err: unknown): void;
+  error(err: unknown, info?: TransportEndInfo): void;
   /** A write that returned false has drained: the session may write again. */
   drain(): void;
 }

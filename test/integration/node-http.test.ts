@@ -2,12 +2,13 @@ import { once } from "node:events";
 import * as http from "node:http";
 import type * as net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { toDuplex } from "../../src/adapters/node.js";
+import { httpAgent, serve, toDuplex } from "../../src/adapters/node.js";
 import type { Session } from "../../src/index.js";
 import { tcpSessions, type TcpSessions } from "../support/tcp-pair.js";
 
-// Real HTTP/1.1 over mux streams, both ways round: Node's http.Server fed with toDuplex streams,
-// http.request and a keep-alive http.Agent whose connections are new mux streams.
+// Real HTTP/1.1 over mux streams, both ways round: an http.Server served on a session (serve()),
+// http.request with toDuplex streams, and httpAgent(): an http.Agent whose connections are new
+// mux streams, with keepAlive and maxSockets honoured.
 
 let open: TcpSessions[] = [];
 
@@ -24,22 +25,27 @@ async function sessions(): Promise<TcpSessions> {
 
 type CreateConnection = NonNullable<http.ClientRequestArgs["createConnection"]>;
 
-/** What http.request and http.Agent call for a connection: a new mux stream, as a Duplex. */
-function streamConnector(session: Session, opened?: { count: number }): CreateConnection {
-  const connect = (_options: unknown, callback: (err: Error | null, socket?: net.Socket) => void) => {
-    session.open().then((stream) => {
-      if (opened) opened.count++;
-      callback(null, toDuplex(stream) as unknown as net.Socket);
-    }, callback);
+/** For a single http.request: a new mux stream as its connection, through toDuplex(). */
+function streamConnector(session: Session): CreateConnection {
+  return (_options, callback) => {
+    session.open().then(
+      (stream) => void callback!(null, toDuplex(stream)),
+      (err: Error) => void callback!(err, undefined as never),
+    );
+    return undefined;
   };
-  return connect as unknown as CreateConnection;
 }
 
-/** Serves every stream the session accepts with `server`, as if each were a TCP connection. */
-function serveHttp(session: Session, server: http.Server): void {
-  void (async () => {
-    for await (const stream of session) server.emit("connection", toDuplex(stream));
-  })();
+/** An agent over the session that counts the streams it opens. */
+function countingAgent(session: Session, options: http.AgentOptions): { agent: http.Agent; opened: () => number } {
+  const agent = httpAgent(session, options);
+  let opened = 0;
+  const create = agent.createConnection.bind(agent);
+  agent.createConnection = (opts, callback) => {
+    opened++;
+    return create(opts, callback);
+  };
+  return { agent, opened: () => opened };
 }
 
 /** The test server: /upload answers with what it received, /stream sends parts as told. */
@@ -112,7 +118,7 @@ describe.each([
     const [caller, callee] = reversed ? [server, client] : [client, server];
     const parts = gates(5);
     const httpServer = testServer(parts);
-    serveHttp(callee, httpServer);
+    void serve(callee, httpServer);
     return { caller, parts, httpServer };
   }
 
@@ -140,11 +146,9 @@ describe.each([
     expect(text).toBe("part 0;part 1;part 2;part 3;part 4;done");
   });
 
-  it("a keep-alive Agent sends several requests over one reused stream", async () => {
+  it("httpAgent() with keepAlive sends several requests over one reused stream", async () => {
     const { caller } = await setup();
-    const opened = { count: 0 };
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    agent.createConnection = streamConnector(caller, opened) as typeof agent.createConnection;
+    const { agent, opened } = countingAgent(caller, { keepAlive: true, maxSockets: 1 });
     try {
       const { body, sum } = uploadBody();
       for (let i = 0; i < 3; i++) {
@@ -153,7 +157,20 @@ describe.each([
         expect(JSON.parse(text)).toEqual({ method: "PUT", bytes: body.length, sum });
       }
       expect((await request({ path: "/nothing", agent })).res.statusCode).toBe(404);
-      expect(opened.count).toBe(1);
+      expect(opened()).toBe(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("httpAgent() honours maxSockets: 20 concurrent requests use at most 4 streams", async () => {
+    const { caller } = await setup();
+    const { agent, opened } = countingAgent(caller, { keepAlive: true, maxSockets: 4 });
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, () => request({ path: "/nothing", agent })));
+      expect(results.map((r) => r.res.statusCode)).toEqual(Array(20).fill(404));
+      expect(opened()).toBeLessThanOrEqual(4);
+      expect(opened()).toBeGreaterThan(0);
     } finally {
       agent.destroy();
     }
@@ -167,15 +184,15 @@ describe("HTTP server timeouts on mux streams", () => {
     // http.Server arms the idle timer with the Duplex's setTimeout() and destroys it on 'timeout'.
     httpServer.timeout = 100;
     httpServer.keepAliveTimeout = 0;
-    serveHttp(server, httpServer);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const connect = streamConnector(client) as unknown as typeof agent.createConnection;
+    void serve(server, httpServer);
+    const agent = httpAgent(client, { keepAlive: true, maxSockets: 1 });
+    const create = agent.createConnection.bind(agent);
     let clientClosed: Promise<unknown> | undefined;
-    agent.createConnection = ((options, callback) =>
-      connect(options, (err, socket) => {
-        clientClosed = once(socket, "close");
-        callback!(err, socket);
-      })) as typeof agent.createConnection;
+    agent.createConnection = (options, callback) => {
+      const socket = create(options, callback)!;
+      clientClosed = once(socket, "close");
+      return socket;
+    };
     try {
       const { res } = await request({ path: "/nothing", agent });
       expect(res.statusCode).toBe(404);

@@ -5,8 +5,9 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// The published declarations of streamux/node must not need @types/node: a browser-only or Deno
-// project that type-checks against the package sees only the adapter's own "…Like" types.
+// streamux/node's published declarations: toDuplex(), httpAgent() and serve() are about Node's own
+// classes, so they are typed with Node's types (its users have @types/node) and a strict Node
+// project uses them without a cast; the sockets and dial/listen options stay structural.
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "..", "..");
@@ -23,23 +24,33 @@ afterAll(async () => {
 });
 
 describe("streamux/node's published types", () => {
-  it("mention no Node types: no node: imports, no NodeJS or Buffer, no reference to @types/node", async () => {
+  it("import Node's types only, and only from node: modules (no NodeJS namespace, no Buffer)", async () => {
     const dts = await readFile(join(dir, "dist", "adapters", "node.d.ts"), "utf8");
     expect(dts).toContain("export declare function fromSocket");
-    expect(dts).not.toMatch(/node:|NodeJS\.|\bBuffer\b|reference types/);
+    expect(dts).toMatch(/export declare function toDuplex\([^)]*\): Duplex;/);
+    expect(dts).not.toMatch(/NodeJS\.|\bBuffer\b|reference types/);
+    for (const line of dts.split("\n").filter((l) => l.startsWith("import"))) {
+      expect(line).toMatch(/from "(node:(http|net|stream)|\.\.?\/[^"]+)";$/);
+    }
   });
 
-  it("type-check in a project without @types/node", async () => {
+  it("type-check in a strict Node project with no casts: toDuplex is a Duplex, httpAgent an http.Agent, serve takes an http.Server", async () => {
     const consumer = `
-      import { dial, listen, fromSocket, toDuplex, type SocketLike, type MuxServer } from "./dist/adapters/node.js";
-      declare const socket: SocketLike;
+      import * as http from "node:http";
+      import * as net from "node:net";
+      import type { Duplex } from "node:stream";
+      import { dial, listen, fromSocket, toDuplex, httpAgent, serve, type MuxServer } from "./dist/adapters/node.js";
       export async function main(): Promise<void> {
         const server: MuxServer = await listen({ host: "127.0.0.1", port: 0, windowSize: 1 << 20 });
         const session = await dial({ port: server.address().port, tls: { ca: "pem" }, typed: true });
-        const duplex = toDuplex(await session.open());
-        duplex.write(new Uint8Array(1));
-        fromSocket(socket);
-        await server.close();
+        const duplex: Duplex = toDuplex(await session.open(), { allowHalfOpen: true });
+        duplex.pipe(net.connect(80));
+        const agent: http.Agent = httpAgent(session, { keepAlive: true, maxSockets: 8 });
+        http.get({ host: "mux", path: "/", agent });
+        const served: Promise<void> = serve(await server.accept(), http.createServer());
+        fromSocket(new net.Socket());
+        await server.close({ drain: { timeout: 1000 } });
+        await served;
       }
     `;
     await writeFile(join(dir, "consumer.ts"), consumer);
@@ -49,7 +60,8 @@ describe("streamux/node's published types", () => {
         module: "ESNext",
         moduleResolution: "Bundler",
         lib: ["ES2023", "DOM"],
-        types: [],
+        types: ["node"],
+        typeRoots: [join(root, "node_modules", "@types")],
         strict: true,
         noEmit: true,
         skipLibCheck: false,

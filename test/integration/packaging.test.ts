@@ -29,9 +29,9 @@ interface PackageJson {
 
 /** Each entry and names it must export, wherever it is imported from. */
 const ENTRIES: Record<string, string[]> = {
-  streamux: ["Session", "ErrorCode", "MuxError"],
-  "streamux/node": ["fromSocket", "dial", "listen"],
-  "streamux/websocket": ["fromWebSocket"],
+  streamux: ["Session", "ErrorCode", "MuxError", "formatFrame"],
+  "streamux/node": ["fromSocket", "dial", "listen", "toDuplex", "httpAgent", "serve"],
+  "streamux/websocket": ["fromWebSocket", "connect"],
   "streamux/deno": ["fromConn", "dial", "listen"],
   "streamux/bun": ["fromSocket", "socketHandlers", "dial", "listen"],
 };
@@ -139,7 +139,7 @@ describe("the package as built", () => {
     }
   });
 
-  it("the .d.ts files reference no Node, Deno or Bun typings", async () => {
+  it("the .d.ts files reference no Node, Deno or Bun typings (streamux/node: Node's, from node: modules only)", async () => {
     const offenders: string[] = [];
     // Doc comments may name Deno.Conn and the like; only code counts.
     const stripComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/(?!\/).*$/gm, "");
@@ -152,7 +152,9 @@ describe("the package as built", () => {
     ];
     for (const file of await filesUnder(join(root, "dist"), ".d.ts")) {
       const code = stripComments(await readFile(file, "utf8"));
-      for (const pattern of forbidden) {
+      // streamux/node types Node's own classes (Duplex, http.Agent, net.Server) with Node's types.
+      const isNodeEntry = relative(root, file) === join("dist", "adapters", "node.d.ts");
+      for (const pattern of isNodeEntry ? forbidden.slice(2) : forbidden) {
         const m = pattern.exec(code);
         if (m) offenders.push(`${relative(root, file)}: ${m[0]}`);
       }
@@ -170,24 +172,41 @@ describe("the packed package (npm pack), installed into a consumer project", () 
     expect(packedFiles.filter((f) => f.startsWith("test/") || f.startsWith("bench/"))).toEqual([]);
   });
 
-  // The consumer imports every entry, uses the types a reader of the README uses first, and hands a
-  // DOM WebSocket to fromWebSocket (whose parameter type must fit the DOM's on old and new lib.dom).
-  const consumer = `${Object.keys(ENTRIES)
-    .map((entry, i) => `import * as m${i} from ${JSON.stringify(entry)};`)
-    .join("\n")}
-import type { Transport, MuxStream, SessionCloseInfo, SessionOptions } from "streamux";
-export const used = [${Object.keys(ENTRIES).map((_, i) => `m${i}`).join(", ")}];
+  // The consumer imports every entry but streamux/node (which needs @types/node, see below), uses the
+  // types and calls a reader of the README meets, and hands a DOM WebSocket to fromWebSocket (whose
+  // parameter type must fit the DOM's on old and new lib.dom).
+  const neutral = Object.keys(ENTRIES).filter((e) => e !== "streamux/node");
+  const consumer = `${neutral.map((entry, i) => `import * as m${i} from ${JSON.stringify(entry)};`).join("\n")}
+import { connect } from "streamux/websocket";
+import { formatFrame } from "streamux";
+import type { Transport, MuxStream, SessionCloseInfo, SessionOptions, SessionStats, StreamStats } from "streamux";
+export const used = [${neutral.map((_, i) => `m${i}`).join(", ")}];
 export async function echo(transport: Transport, options: SessionOptions): Promise<SessionCloseInfo> {
   const session = m0.Session.server(transport, options);
   for await (const stream of session as AsyncIterable<MuxStream>) await stream.readable.pipeTo(stream.writable);
   return session.closed;
 }
 export function overWebSocket(url: string): m0.Session {
-  return m0.Session.client(m2.fromWebSocket(new WebSocket(url)));
+  return m0.Session.client(m1.fromWebSocket(new WebSocket(url)));
 }
 export function failure(err: unknown): number | undefined {
   return err instanceof m0.MuxError ? err.code : undefined;
 }
+export async function api(session: m0.Session, signal: AbortSignal): Promise<[SessionStats, StreamStats, SessionCloseInfo]> {
+  const stream = await session.open({ sendOrder: 1, signal });
+  stream.sendOrder = 2;
+  await stream.write(new Uint8Array(1), { signal });
+  const chunk: Uint8Array | null = await stream.read({ signal });
+  if (chunk) await stream.write(chunk);
+  const byob = stream.readable.getReader({ mode: "byob" });
+  await byob.read(new Uint8Array(16));
+  await session.accept({ signal });
+  await session.ping({ signal });
+  const info = await session.shutdown({ timeout: 1000 });
+  return [session.stats(), stream.stats(), info];
+}
+export const tracing: SessionOptions = { onFrame: (direction, frame) => console.log(formatFrame(direction, frame)) };
+export const dialled: Promise<m0.Session> = connect("wss://example.test/mux", { windowSize: 1 << 20 });
 `;
 
   for (const [version, tscPath] of [
@@ -218,6 +237,50 @@ export function failure(err: unknown): number | undefined {
         const { stdout } = await run(process.execPath, [tscPath, "--version"]);
         expect(stdout).toContain("Version 5.0.");
       }
+    }, 70_000);
+  }
+
+  // streamux/node types Node's own classes with Node's types: a Node project (with @types/node,
+  // here the repository's) uses toDuplex, httpAgent and serve without a cast.
+  const nodeConsumer = `import * as http from "node:http";
+import type { Duplex } from "node:stream";
+import { dial, listen, toDuplex, httpAgent, serve } from "streamux/node";
+export async function main(): Promise<void> {
+  const server = await listen({ port: 0 });
+  const session = await dial({ port: server.address().port });
+  const duplex: Duplex = toDuplex(await session.open(), { allowHalfOpen: true });
+  duplex.end();
+  const agent: http.Agent = httpAgent(session, { keepAlive: true });
+  http.get({ host: "mux", agent });
+  await serve(await server.accept(), http.createServer());
+  await server.close({ drain: true });
+}
+`;
+  for (const [version, tscPath] of [
+    ["the repository's TypeScript", join(root, "node_modules", "typescript", "bin", "tsc")],
+    ["TypeScript 5.0, the oldest supported", join(root, "test", "typescript-oldest", "node_modules", "typescript", "bin", "tsc")],
+  ] as const) {
+    it(`type-checks a Node consumer of streamux/node (types: ["node"]) with ${version}`, async () => {
+      const name = version.startsWith("TypeScript 5.0") ? "node-oldest" : "node-newest";
+      await writeFile(join(project, `consumer-${name}.ts`), nodeConsumer);
+      const tsconfig = {
+        compilerOptions: {
+          strict: true,
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          lib: ["ES2022", "DOM", "DOM.Iterable"],
+          types: ["node"],
+          typeRoots: [join(root, "node_modules", "@types")],
+          noEmit: true,
+          skipLibCheck: false,
+        },
+        files: [`consumer-${name}.ts`],
+      };
+      await writeFile(join(project, `tsconfig.${name}.json`), JSON.stringify(tsconfig));
+      const tsc = new RuntimeProcess(process.execPath, [tscPath, "-p", `tsconfig.${name}.json`], { cwd: project, timeoutMs: 60_000 });
+      const exit = await tsc.exited;
+      expect(exit.code, tsc.output()).toBe(0);
     }, 70_000);
   }
 

@@ -168,6 +168,30 @@ export const listenerBehaviours: ListenerBehaviour[] = [
     },
   },
   {
+    name: "close({ drain }) lets the streams of accepted sessions finish, then ends those sessions cleanly",
+    async run(ctx) {
+      const server = await ctx.listen({ host: "127.0.0.1", port: 0 });
+      const client = await ctx.dial({ host: "127.0.0.1", port: server.address().port });
+      const serverSession = await server.accept();
+      const stream = await client.open();
+      await stream.write(new TextEncoder().encode("running"));
+      const accepted = await serverSession.accept();
+      const closing = server.close({ drain: { timeout: 10_000 } });
+      // The stream runs on: the server echoes what it got, both sides half-close.
+      const got = await accepted.read();
+      check(got !== null, "data on the running stream");
+      await accepted.write(got);
+      await accepted.closeWrite();
+      await stream.closeWrite();
+      for (let chunk = await stream.read(); chunk !== null; chunk = await stream.read());
+      await accepted.read();
+      await closing;
+      const info = await serverSession.closed;
+      equal(info.clean, true, "the drained session's end is clean");
+      equal((await client.closed).clean, true, "the client's end is clean too");
+    },
+  },
+  {
     name: "an untrusted certificate rejects dial() itself, and the server hands out no session",
     tlsOnly: true,
     async run(ctx) {

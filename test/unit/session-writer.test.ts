@@ -100,3 +100,38 @@ describe("the writer", () => {
     expect(pair.stats.a.writes - before).toBe(1);
   });
 });
+
+// WebTransport's sendOrder: higher goes first, equal orders share round-robin.
+describe("sendOrder", () => {
+  const dataOf = (frames: Frame[], id: number) => frames.filter((f) => f.type === "DATA" && f.streamId === id && f.data.length > 0);
+
+  it("a higher sendOrder sends all it has before a lower one sends anything", async () => {
+    const { session, peer } = startSession("client", { windowSize: BIG, maxWindowSize: BIG });
+    const low = await session.open();
+    const high = await session.open({ sendOrder: 5 });
+    // Both queued in the same tick: the writer sees both ready at once.
+    const writes = [low.write(new Uint8Array(200 * KiB)), high.write(new Uint8Array(200 * KiB))];
+    await within(Promise.all(writes), "both writes");
+    const frames = await peer.barrier();
+    const order = frames.filter((f) => f.type === "DATA" && f.data.length > 0).map((f) => (f.type === "DATA" ? f.streamId : 0));
+    const lastHigh = order.lastIndexOf(high.id);
+    const firstLow = order.indexOf(low.id);
+    expect(lastHigh).toBeLessThan(firstLow);
+    expect(dataOf(frames, low.id).reduce((n, f) => n + (f.type === "DATA" ? f.data.length : 0), 0)).toBe(200 * KiB);
+  });
+
+  it("equal sendOrders take turns, and a stream's order may change while it waits", async () => {
+    const { session, peer } = startSession("client", { windowSize: BIG, maxWindowSize: BIG });
+    const a = await session.open({ sendOrder: 1 });
+    const b = await session.open({ sendOrder: 1 });
+    const c = await session.open();
+    c.sendOrder = 1;
+    expect(c.sendOrder).toBe(1);
+    await within(Promise.all([a.write(new Uint8Array(64 * KiB)), b.write(new Uint8Array(64 * KiB)), c.write(new Uint8Array(64 * KiB))]), "the writes");
+    const frames = await peer.barrier();
+    const order = frames.filter((f) => f.type === "DATA" && f.data.length > 0).map((f) => (f.type === "DATA" ? f.streamId : 0));
+    // Round-robin: the first three frames come from three different streams.
+    expect(new Set(order.slice(0, 3)).size).toBe(3);
+    expect(() => (c.sendOrder = Number.NaN)).toThrow(TypeError);
+  });
+});
