@@ -10,6 +10,7 @@ import { fromWebSocket } from "../../src/adapters/websocket.js";
 import { ErrorCode, Session, type MuxStream } from "../../src/index.js";
 import { buildPage, launchChromium, openPage, serveDir, type Browser, type BuiltPage, type StaticServer, type WatchedPage } from "./harness.js";
 import "./page/api.js";
+import { readAll } from "../support/bytes.js";
 
 const MiB = 1024 * 1024;
 
@@ -35,12 +36,6 @@ async function echoAll(session: Session): Promise<void> {
     }
     stream.readable.pipeTo(stream.writable).catch((err) => serverProblems.push(`echo on stream ${stream.id}: ${String(err)}`));
   }
-}
-
-async function readAll(stream: MuxStream): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream.readable) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import * as net from "node:net";
 import { describe, expect, it } from "vitest";
+import { within } from "../support/async.js";
 import { fromSocket, listen } from "../../src/adapters/node.js";
 import { ErrorCode, MuxError, Session, type MuxStream } from "../../src/index.js";
 import { tcpSessions } from "../support/tcp-pair.js";
@@ -36,18 +37,6 @@ async function expectNoLeaks(before: Record<string, number>) {
   expect(leaks(before)).toEqual([]);
 }
 
-/** Fails unless `promise` settles within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 type Outcome = { at: number; error?: unknown };
 
@@ -107,10 +96,10 @@ async function busy(client: Session, server: Session): Promise<Promise<Outcome>[
     run(await client.open());
     run(await server.open());
     // The first write carries the SYN, so the peer can accept now.
-    run(await within(server.accept(), 1000, "server.accept()"));
-    run(await within(client.accept(), 1000, "client.accept()"));
+    run(await within(server.accept(), "server.accept()", 1000));
+    run(await within(client.accept(), "client.accept()", 1000));
   }
-  await within(progress.everywhere, 5000, "data flowing on every stream");
+  await within(progress.everywhere, "data flowing on every stream", 5000);
   return outcomes;
 }
 
@@ -119,7 +108,7 @@ function socketClosed(socket: net.Socket): Promise<unknown> {
 }
 
 async function expectAllFailFast(outcomes: Promise<Outcome>[], killedAt: number) {
-  const results = await within(Promise.all(outcomes), 1000, "every stream to fail");
+  const results = await within(Promise.all(outcomes), "every stream to fail", 1000);
   for (const r of results) {
     expect(r.error, "a stream direction ended without an error").toBeInstanceOf(MuxError);
     expect(r.at - killedAt).toBeLessThan(1000);
@@ -144,7 +133,7 @@ describe.each<[string, Kill, boolean]>([
     const killedAt = Date.now();
     kill(victim, how);
     await expectAllFailFast(outcomes, killedAt);
-    const [clientInfo, serverInfo] = await within(Promise.all([client.closed, server.closed]), 1000, "both sessions to end");
+    const [clientInfo, serverInfo] = await within(Promise.all([client.closed, server.closed]), "both sessions to end", 1000);
     // The reset reaches the session: its end names it. Linux reports a reset once, to whichever
     // syscall comes first: when the peer was busy writing, its write takes the ECONNRESET and the
     // read that follows sees EOF. Either way the session ended with PeerEOF, as every stream did.
@@ -153,7 +142,7 @@ describe.each<[string, Kill, boolean]>([
       expect(info.code).toBe(ErrorCode.PeerEOF);
       expect(info.reason).toMatch(/ECONNRESET|EPIPE|read EOF from remote peer/);
     }
-    await within(Promise.all([socketClosed(clientSocket), socketClosed(serverSocket)]), 1000, "both sockets to close");
+    await within(Promise.all([socketClosed(clientSocket), socketClosed(serverSocket)]), "both sockets to close", 1000);
     await expectNoLeaks(before);
   });
 });
@@ -165,14 +154,14 @@ describe("a listen() server whose client dies mid-transfer", () => {
     const socket = net.connect({ host: "127.0.0.1", port: muxServer.address().port });
     await once(socket, "connect");
     const client = Session.client(fromSocket(socket));
-    const server = await within(muxServer.accept(), 1000, "the server session");
+    const server = await within(muxServer.accept(), "the server session", 1000);
     const outcomes = await busy(client, server);
 
     const killedAt = Date.now();
     socket.resetAndDestroy();
     await expectAllFailFast(outcomes, killedAt);
-    await within(Promise.all([client.closed, server.closed]), 1000, "both sessions to end");
-    await within(Promise.all([muxServer.close(), socketClosed(socket)]), 1000, "server.close()");
+    await within(Promise.all([client.closed, server.closed]), "both sessions to end", 1000);
+    await within(Promise.all([muxServer.close(), socketClosed(socket)]), "server.close()", 1000);
     await expectNoLeaks(before);
   });
 });

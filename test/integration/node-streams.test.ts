@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { MuxStream } from "../../src/index.js";
 import { tcpSessions, type TcpSessions } from "../support/tcp-pair.js";
+import { pattern, readAll } from "../support/bytes.js";
 
 // Many streams over one TCP connection: they stay independent of each other.
 
@@ -15,19 +16,6 @@ async function sessions(options: Parameters<typeof tcpSessions>[0] = {}): Promis
   const s = await tcpSessions(options);
   open.push(s);
   return s;
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return new Uint8Array(Buffer.concat(chunks));
-}
-
-/** `length` bytes that differ per `seed`, so a mixed-up stream shows. */
-function pattern(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + seed * 17 + (i >> 8)) & 0xff;
-  return bytes;
 }
 
 async function echo(stream: MuxStream): Promise<void> {

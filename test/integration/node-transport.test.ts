@@ -6,12 +6,12 @@ import { decodeFrames, encodeFrame, Flag } from "../../src/frame/index.js";
 import { ErrorCode, Session } from "../../src/index.js";
 import { tcpPair, type SocketPair } from "../support/tcp-pair.js";
 import { testCert } from "../support/tls-cert.js";
+import { readAllText as readText } from "../support/bytes.js";
 
 // The Transport that fromSocket makes, at the TCP/TLS level: what reaches the wire, when the socket
 // ends, and how the session is held back by a full socket.
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 let pairs: SocketPair[] = [];
 
 afterEach(async () => {
@@ -31,12 +31,6 @@ async function receiveUntilEnd(socket: net.Socket): Promise<Uint8Array> {
   socket.on("data", (c: Buffer) => chunks.push(c));
   await once(socket, "end");
   return new Uint8Array(Buffer.concat(chunks)); // a plain Uint8Array, so frames compare by value
-}
-
-async function readText(stream: ReadableStream<Uint8Array>): Promise<string> {
-  let text = "";
-  for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  return text;
 }
 
 describe.each([

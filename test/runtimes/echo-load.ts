@@ -1,10 +1,11 @@
 import type { MuxStream, Session } from "../../src/index.js";
+import { join, pattern, readAll, sha256 } from "../support/bytes.js";
 
 /**
  * The cross-runtime echo load: one side opens many streams and sends seeded bytes on each, the
  * other echoes them back, and the sender compares SHA-256 digests of what went out and what came
- * back. Runtime-neutral (WHATWG streams and crypto.subtle, no imports but types), so Node, Deno,
- * Bun and workerd run the very same code.
+ * back. Runtime-neutral (WHATWG streams and crypto.subtle, and the runtime-neutral test/support), so
+ * Node, Deno, Bun and workerd run the very same code.
  */
 
 export interface LoadOptions {
@@ -28,40 +29,6 @@ export interface LoadResult {
 
 /** Writes of at most this size: a 256 KiB stream goes out in several writes, as real code does. */
 const WRITE_SIZE = 64 * 1024;
-
-/** Deterministic bytes (xorshift32). */
-export function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = (Math.imul(seed + 1, 2654435761) >>> 0) || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x;
-  }
-  return out;
-}
-
-export async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function joined(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of readable) parts.push(chunk);
-  return joined(parts);
-}
 
 async function writeAll(writable: WritableStream<Uint8Array>, data: Uint8Array): Promise<void> {
   const writer = writable.getWriter();
@@ -126,7 +93,7 @@ export async function rpcSequential(session: Session, options: LoadOptions): Pro
 async function readToEnd(stream: MuxStream): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for (let chunk = await stream.read(); chunk !== null; chunk = await stream.read()) parts.push(chunk);
-  return parts.length === 1 ? parts[0]! : joined(parts);
+  return parts.length === 1 ? parts[0]! : join(parts);
 }
 
 /**

@@ -6,6 +6,7 @@ import { fromWebSocket } from "../../src/adapters/websocket.js";
 import { behaviours } from "../suite/behaviour.js";
 import { RuntimeProcess, requireBuild, root } from "./runner.js";
 import { startWorkers, type WorkerHost } from "./workers/miniflare-host.js";
+import { readAllText as readText } from "../support/bytes.js";
 
 /**
  * Workers, under the real workerd runtime (Miniflare): the example Worker (examples/worker, bundled
@@ -28,13 +29,6 @@ afterAll(async () => {
 });
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-async function readText(readable: ReadableStream<Uint8Array>): Promise<string> {
-  let text = "";
-  for await (const chunk of readable) text += decoder.decode(chunk, { stream: true });
-  return text;
-}
 
 describe("the example Worker (examples/worker) under workerd", () => {
   it("type-checks against the built package's types, with Web Worker globals only", async () => {

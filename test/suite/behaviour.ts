@@ -1,4 +1,6 @@
 import type { ErrorCode, MuxError, MuxStream, Session, SessionOptions, Transport } from "../../src/index.js";
+import { later, state, within } from "../support/async.js";
+import { join, pattern, readAll, sha256, text } from "../support/bytes.js";
 
 /**
  * The behaviour suite: what a streamux session does, end to end, over any transport. It runs over
@@ -44,15 +46,6 @@ function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void
   }
 }
 
-/** Fails unless `promise` settles within `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Expects a rejection with a MuxError whose code is one of `codes`; returns it. */
 async function rejectsWith(
   ctx: SuiteContext,
@@ -64,7 +57,7 @@ async function rejectsWith(
   const allowed = Array.isArray(codes) ? codes : [codes];
   let outcome: { value: unknown } | { error: unknown };
   try {
-    outcome = { value: await within(promise, 5000, what) };
+    outcome = { value: await within(promise, what, 5000) };
   } catch (error) {
     outcome = { error };
   }
@@ -76,75 +69,14 @@ async function rejectsWith(
   return err;
 }
 
-/**
- * Marks a promise handled now and returns it, for a rejection asserted later: between creating it
- * and asserting, a real transport spans I/O turns, and the runtime would report it unhandled.
- */
-function later<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
-}
-
-/** "pending", "resolved" or "rejected", without waiting (a settled promise reacts first). */
-async function state(promise: Promise<unknown>): Promise<string> {
-  const marker = {};
-  const settled = promise.then(
-    () => "resolved",
-    () => "rejected",
-  );
-  const first = await Promise.race([settled, Promise.resolve().then(() => marker)]);
-  return first === marker ? "pending" : (first as string);
-}
-
 // ---- data helpers -----------------------------------------------------------------------------
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const text = (s: string) => encoder.encode(s);
 
-/** Deterministic pseudo-random bytes (xorshift32): a seed per stream makes mix-ups visible. */
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x;
-  }
-  return out;
-}
-
-async function sha256(parts: Uint8Array[]): Promise<string> {
-  const all = join(parts);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const reader = readable.getReader();
-  const parts: Uint8Array[] = [];
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    parts.push(value);
-  }
-  reader.releaseLock();
-  return join(parts);
+async function sha256Of(parts: Uint8Array[]): Promise<string> {
+  return sha256(join(parts));
 }
 
 /** Reads exactly `n` bytes (they may arrive in any number of chunks). */
@@ -163,12 +95,12 @@ async function readExactly(reader: ReadableStreamDefaultReader<Uint8Array>, n: n
 }
 
 async function readText(reader: ReadableStreamDefaultReader<Uint8Array>, expected: string, what: string): Promise<void> {
-  const got = decoder.decode(await within(readExactly(reader, text(expected).length), 5000, what));
+  const got = decoder.decode(await within(readExactly(reader, text(expected).length), what, 5000));
   equal(got, expected, what);
 }
 
 async function expectEnd(reader: ReadableStreamDefaultReader<Uint8Array>, what: string): Promise<void> {
-  const { done } = await within(reader.read(), 5000, what);
+  const { done } = await within(reader.read(), what, 5000);
   check(done, `${what}: expected the end of the stream, got more data`);
 }
 
@@ -177,7 +109,7 @@ async function readDirect(stream: MuxStream, n: number, what: string): Promise<s
   const parts: Uint8Array[] = [];
   let have = 0;
   while (have < n) {
-    const chunk = await within(stream.read(), 5000, what);
+    const chunk = await within(stream.read(), what, 5000);
     check(chunk !== null, `${what}: the stream ended after ${have} of ${n} bytes`);
     parts.push(chunk);
     have += chunk.length;
@@ -225,9 +157,9 @@ async function connect(ctx: SuiteContext, options: SessionOptions = {}): Promise
     server,
     async end() {
       try {
-        await within(client.close(), 5000, "client.close()");
-        await within(server.closed, 5000, "the server session to end after the client closed");
-        await within(client.closed, 5000, "client.closed");
+        await within(client.close(), "client.close()", 5000);
+        await within(server.closed, "the server session to end after the client closed", 5000);
+        await within(client.closed, "client.closed", 5000);
       } finally {
         await pair.dispose?.();
       }
@@ -256,9 +188,9 @@ async function withPeers(ctx: SuiteContext, options: SessionOptions, scenario: (
 async function roundTrip(from: Session, to: Session): Promise<void> {
   const stream = await from.open();
   const writing = writeAll(stream.writable, text("sync"), 4);
-  const peer = await within(to.accept(), 5000, "the round-trip stream");
+  const peer = await within(to.accept(), "the round-trip stream", 5000);
   const echo = peer.readable.pipeTo(peer.writable);
-  sameBytes(await within(readAll(stream.readable), 5000, "the round-trip echo"), text("sync"), "round-trip echo");
+  sameBytes(await within(readAll(stream.readable), "the round-trip echo", 5000), text("sync"), "round-trip echo");
   await writing;
   await echo;
 }
@@ -278,7 +210,7 @@ behaviour("open and accept a stream, echo in both directions", (ctx) =>
     const opened = await client.open();
     const w = opened.writable.getWriter();
     const writing = w.write(text("hello"));
-    const accepted = await within(server.accept(), 5000, "server.accept()");
+    const accepted = await within(server.accept(), "server.accept()", 5000);
     equal(accepted.id, opened.id, "accepted stream id");
     const sr = accepted.readable.getReader();
     await readText(sr, "hello", "server reads the client's bytes");
@@ -309,7 +241,7 @@ behaviour("stream ids: the client opens 3, 5, 7, the server 2, 4, 6", (ctx) =>
       }
       equal(opened.map((s) => s.id).join(","), ids.join(","), "ids of opened streams");
       const accepted: number[] = [];
-      for (let i = 0; i < 3; i++) accepted.push((await within(acceptor.accept(), 5000, "accept()")).id);
+      for (let i = 0; i < 3; i++) accepted.push((await within(acceptor.accept(), "accept()", 5000)).id);
       equal(accepted.join(","), ids.join(","), "ids of accepted streams");
     }
   }),
@@ -331,9 +263,9 @@ behaviour(
         }),
       );
       received.forEach((back, i) => sameBytes(back, sent[i]!, `stream #${i} echo`));
-      equal(await sha256(received), await sha256(sent), "SHA-256 of everything echoed");
+      equal(await sha256Of(received), await sha256Of(sent), "SHA-256 of everything echoed");
       await client.close();
-      await within(echoing, 5000, "the echo server's accept loop to end");
+      await within(echoing, "the echo server's accept loop to end", 5000);
     }),
   20_000,
 );
@@ -362,17 +294,17 @@ behaviour(
         await writer.close();
       })();
       later(writing);
-      const down = await within(server.accept(), 5000, "server.accept()");
-      await within(windowFull, 5000, "the client to write a whole window");
+      const down = await within(server.accept(), "server.accept()", 5000);
+      await within(windowFull, "the client to write a whole window", 5000);
       // A round trip on another stream: whatever the client sent before has reached the server.
       await roundTrip(client, server);
       equal(acked, windowSize, "bytes accepted from the writer while the receiver reads nothing");
-      const got = await within(readAll(down.readable), 8000, "the whole upload");
+      const got = await within(readAll(down.readable), "the whole upload", 8000);
       await writing;
       sameBytes(got, data, "uploaded bytes");
       // And back the other way, over the same stream.
       const [back] = await Promise.all([readAll(up.readable), writeAll(down.writable, got, chunk)]);
-      equal(await sha256([back]), await sha256([data]), "SHA-256 of the download");
+      equal(await sha256Of([back]), await sha256Of([data]), "SHA-256 of the download");
     });
   },
   20_000,
@@ -384,7 +316,7 @@ behaviour("half-close in each direction leaves the other direction open", (ctx) 
     const cw = c.writable.getWriter();
     await cw.write(text("question"));
     await cw.close();
-    const s = await within(server.accept(), 5000, "server.accept()");
+    const s = await within(server.accept(), "server.accept()", 5000);
     const sr = s.readable.getReader();
     await readText(sr, "question", "server reads before the FIN");
     await expectEnd(sr, "server sees the client's half-close");
@@ -395,7 +327,7 @@ behaviour("half-close in each direction leaves the other direction open", (ctx) 
     await readText(cr, "answer", "client reads after its own half-close");
     await sw.close();
     await expectEnd(cr, "client sees the server's half-close");
-    await within(Promise.all([c.closed, s.closed]), 5000, "both ends' closed");
+    await within(Promise.all([c.closed, s.closed]), "both ends' closed", 5000);
   }),
 );
 
@@ -409,7 +341,7 @@ behaviour("reset in each direction: reads and writes reject with the code, remot
       const o = await opener.open();
       const ow = o.writable.getWriter();
       await ow.write(text("hi"));
-      const a = await within(acceptor.accept(), 5000, "accept()");
+      const a = await within(acceptor.accept(), "accept()", 5000);
       const ar = a.readable.getReader();
       await readText(ar, "hi", "data before the reset");
       const or = o.readable.getReader();
@@ -432,10 +364,10 @@ behaviour("stream.close(): the peer reads to the end, its later data is refused"
     const cw = c.writable.getWriter();
     await cw.write(text("last words"));
     cw.releaseLock();
-    const s = await within(server.accept(), 5000, "server.accept()");
+    const s = await within(server.accept(), "server.accept()", 5000);
     const sr = s.readable.getReader();
     await readText(sr, "last words", "server reads the data before close()");
-    await within(c.close(), 5000, "stream.close()");
+    await within(c.close(), "stream.close()", 5000);
     await expectEnd(sr, "server sees the FIN of close()");
     // The closer forgot the stream: more data from the server is answered with RST StreamClosed.
     const sw = s.writable.getWriter();
@@ -451,12 +383,12 @@ behaviour("session close(): the peer sees GOAWAY NoError, streams and accept() f
   try {
     const c1 = await client.open();
     await c1.writable.getWriter().write(text("a"));
-    const s1 = await within(server.accept(), 5000, "server.accept()");
+    const s1 = await within(server.accept(), "server.accept()", 5000);
     const s1r = s1.readable.getReader();
     await readText(s1r, "a", "server reads");
     const s2 = await server.open();
     await s2.writable.getWriter().write(text("b"));
-    const c2 = await within(client.accept(), 5000, "client.accept()");
+    const c2 = await within(client.accept(), "client.accept()", 5000);
     const c2r = c2.readable.getReader();
     await readText(c2r, "b", "client reads");
 
@@ -465,11 +397,11 @@ behaviour("session close(): the peer sees GOAWAY NoError, streams and accept() f
     const clientRead = later(c1.readable.getReader().read());
     const clientAccept = later(client.accept());
     const serverAccept = later(server.accept());
-    await within(client.close(), 5000, "client.close()");
+    await within(client.close(), "client.close()", 5000);
 
-    const local = await within(client.closed, 5000, "client.closed");
+    const local = await within(client.closed, "client.closed", 5000);
     equal(local.code, SessionClosed, "client.closed code");
-    const remote = await within(server.closed, 5000, "server.closed");
+    const remote = await within(server.closed, "server.closed", 5000);
     check(remote.remote !== undefined, "server.closed reports the client's GOAWAY");
     equal(remote.remote!.code, NoError, "GOAWAY code");
     equal(decoder.decode(remote.remote!.debug), "no error", "GOAWAY debug");
@@ -493,13 +425,13 @@ behaviour("goAway(): new opens fail RemoteGoneAway, existing streams finish", (c
     const a = await client.open();
     const aw = a.writable.getWriter();
     await aw.write(text("one"));
-    const sa = await within(server.accept(), 5000, "server.accept()");
+    const sa = await within(server.accept(), "server.accept()", 5000);
     const sar = sa.readable.getReader();
     await readText(sar, "one", "server reads stream A");
     // Opened but never written: the server has not seen it, so it is above the GOAWAY's last id.
     const b = await client.open();
 
-    await within(server.goAway(), 5000, "server.goAway()");
+    await within(server.goAway(), "server.goAway()", 5000);
     const saw = sa.writable.getWriter();
     await saw.write(text("two"));
     const ar = a.readable.getReader();
@@ -515,7 +447,7 @@ behaviour("goAway(): new opens fail RemoteGoneAway, existing streams finish", (c
     await expectEnd(sar, "stream A's FIN");
     await saw.close();
     await expectEnd(ar, "the server's FIN on stream A");
-    await within(Promise.all([a.closed, sa.closed]), 5000, "stream A closed on both sides");
+    await within(Promise.all([a.closed, sa.closed]), "stream A closed on both sides", 5000);
   }),
 );
 
@@ -533,7 +465,7 @@ behaviour("the server opens streams to the client", (ctx) =>
     );
     equal(results.join(","), "0,0,0", "server-opened ids are even");
     await server.close();
-    await within(echoing, 5000, "the client's accept loop to end");
+    await within(echoing, "the client's accept loop to end", 5000);
   }),
 );
 
@@ -559,8 +491,8 @@ behaviour("a session is async-iterable over accepted streams, ending with the se
         return n;
       })(),
     );
-    await within(client.close(), 5000, "client.close()");
-    equal(await within(rest, 5000, "the iteration to end with the session"), 0, "streams after the end");
+    await within(client.close(), "client.close()", 5000);
+    equal(await within(rest, "the iteration to end with the session", 5000), 0, "streams after the end");
   }),
 );
 
@@ -570,14 +502,14 @@ behaviour("session.incoming is a ReadableStream of accepted streams that closes 
     for (const word of ["first", "second"]) {
       const s = await client.open();
       await s.writable.getWriter().write(text(word));
-      const { value, done } = await within(reader.read(), 5000, "incoming.read()");
+      const { value, done } = await within(reader.read(), "incoming.read()", 5000);
       check(!done && value, "incoming yields a stream");
       equal(value.id, s.id, "incoming stream id");
       await readText(value.readable.getReader(), word, "data on the incoming stream");
     }
     const end = later(reader.read());
-    await within(client.close(), 5000, "client.close()");
-    check((await within(end, 5000, "incoming to close")).done, "incoming closes when the session ends");
+    await within(client.close(), "client.close()", 5000);
+    check((await within(end, "incoming to close", 5000)).done, "incoming closes when the session ends");
   }),
 );
 
@@ -591,7 +523,7 @@ behaviour("typed streams carry their type to the acceptor, in both directions", 
       const o = await opener.open({ type });
       equal(o.type, type, "opener's stream type");
       await o.writable.getWriter().write(text("payload"));
-      const a = await within(acceptor.accept(), 5000, "accept() of a typed stream");
+      const a = await within(acceptor.accept(), "accept() of a typed stream", 5000);
       equal(a.type, type, "accepted stream type");
       // The type header is not part of the stream's data.
       await readText(a.readable.getReader(), "payload", "data after the type");
@@ -602,7 +534,7 @@ behaviour("typed streams carry their type to the acceptor, in both directions", 
 behaviour("heartbeat ping() measures a round trip from either side", (ctx) =>
   withPeers(ctx, { typed: true }, async ({ client, server }) => {
     for (const session of [client, server, client]) {
-      const rtt = await within(session.ping(), 5000, "ping()");
+      const rtt = await within(session.ping(), "ping()", 5000);
       check(typeof rtt === "number" && rtt >= 0 && Number.isFinite(rtt), `ping() returns a duration, got ${rtt}`);
     }
   }),
@@ -614,7 +546,7 @@ behaviour("a stream's closed resolves only after both directions ended", (ctx) =
     const cw = c.writable.getWriter();
     await cw.write(text("ping"));
     await cw.close();
-    const s = await within(server.accept(), 5000, "server.accept()");
+    const s = await within(server.accept(), "server.accept()", 5000);
     const sr = s.readable.getReader();
     await readText(sr, "ping", "server reads");
     await expectEnd(sr, "server sees the FIN");
@@ -626,8 +558,8 @@ behaviour("a stream's closed resolves only after both directions ended", (ctx) =
     const cr = c.readable.getReader();
     await readText(cr, "pong", "client reads");
     await expectEnd(cr, "client sees the FIN");
-    await within(c.closed, 5000, "client stream closed");
-    await within(s.closed, 5000, "server stream closed");
+    await within(c.closed, "client stream closed", 5000);
+    await within(s.closed, "server stream closed", 5000);
   }),
 );
 
@@ -636,18 +568,18 @@ behaviour("readable is a byte stream: a BYOB reader fills the caller's buffer, r
     const c = await client.open();
     const sent = pattern(10_000, 31);
     const writing = writeAll(c.writable, sent, sent.length);
-    const s = await within(server.accept(), 5000, "server.accept()");
+    const s = await within(server.accept(), "server.accept()", 5000);
     const reader = s.readable.getReader({ mode: "byob" });
     const parts: Uint8Array[] = [];
     for (;;) {
-      const { value, done } = await within(reader.read(new Uint8Array(3000)), 5000, "a BYOB read");
+      const { value, done } = await within(reader.read(new Uint8Array(3000)), "a BYOB read", 5000);
       if (done) break;
       check(value.length <= 3000, `a BYOB read returns at most the caller's buffer, got ${value.length}`);
       parts.push(value);
     }
     sameBytes(join(parts), sent, "bytes read through BYOB");
     await writing;
-    await within(s.writable.close(), 5000, "server half-close");
+    await within(s.writable.close(), "server half-close", 5000);
   }),
 );
 
@@ -655,7 +587,7 @@ behaviour("an aborted read() rejects with the signal's reason and takes nothing:
   withPeers(ctx, {}, async ({ client, server }) => {
     const c = await client.open();
     await c.write(text("hello"));
-    const s = await within(server.accept(), 5000, "server.accept()");
+    const s = await within(server.accept(), "server.accept()", 5000);
     equal(await readDirect(s, 5, "first read"), "hello", "first read");
     const controller = new AbortController();
     const reason = new Error("stop waiting");
@@ -677,7 +609,7 @@ behaviour("an aborted write() resets the stream with the reason's code; the peer
   withPeers(ctx, { windowSize: 16 * KiB, maxWindowSize: 16 * KiB }, async ({ client, server }) => {
     const c = await client.open();
     await c.write(text("x"));
-    const s = await within(server.accept(), 5000, "server.accept()");
+    const s = await within(server.accept(), "server.accept()", 5000);
     // More than the window: the write waits for credit the reader never grants.
     const controller = new AbortController();
     const writing = later(c.write(new Uint8Array(64 * KiB), { signal: controller.signal }));
@@ -698,7 +630,7 @@ behaviour("accept({ signal }) rejects with the reason and takes nothing: the str
     check(caught instanceof Error && caught.message === "no longer accepting", `the aborted accept: ${String(caught)}`);
     const c = await client.open();
     await c.write(text("after"));
-    const s = await within(server.accept(), 5000, "the next accept()");
+    const s = await within(server.accept(), "the next accept()", 5000);
     equal(s.id, c.id, "the stream the next accept() gets");
   }),
 );
@@ -707,12 +639,12 @@ behaviour("shutdown(): no new streams either way, running streams finish both di
   withPeers(ctx, {}, async ({ client, server }) => {
     const c = await client.open();
     await c.write(text("before"));
-    const s = await within(server.accept(), 5000, "server.accept()");
+    const s = await within(server.accept(), "server.accept()", 5000);
     const sr = s.readable.getReader();
     await readText(sr, "before", "data before shutdown");
     const shutting = server.shutdown({ timeout: 10_000 });
     // The peer learns of the GOAWAY: its new opens fail; the server's own opens fail too.
-    await within(roundTripAfterGoAway(client), 5000, "the client to see the GOAWAY");
+    await within(roundTripAfterGoAway(client), "the client to see the GOAWAY", 5000);
     await rejectsWith(ctx, server.open(), ctx.lib.ErrorCode.SessionClosed, "open() while shutting down");
     equal(await state(shutting), "pending", "shutdown() while a stream runs");
     // The running stream finishes both ways.
@@ -724,10 +656,10 @@ behaviour("shutdown(): no new streams either way, running streams finish both di
     await sw.write(text("bye"));
     await sw.close();
     equal(await readDirect(c, 3, "the server's last data"), "bye", "the server's last data");
-    const info = await within(shutting, 5000, "shutdown() to finish");
+    const info = await within(shutting, "shutdown() to finish", 5000);
     equal(info.code, ctx.lib.ErrorCode.SessionClosed, "shutdown()'s close code");
     equal(info.clean, true, "shutdown() ends cleanly");
-    const peer = await within(client.closed, 5000, "the client session to end");
+    const peer = await within(client.closed, "the client session to end", 5000);
     equal(peer.clean, true, "the peer's end after a graceful shutdown is clean");
   }),
 );
@@ -753,8 +685,8 @@ behaviour("shutdown({ timeout }) closes anyway when streams do not finish in tim
   withPeers(ctx, {}, async ({ client, server }) => {
     const c = await client.open();
     await c.write(text("stuck"));
-    const s = await within(server.accept(), 5000, "server.accept()");
-    const info = await within(server.shutdown({ timeout: 50 }), 5000, "shutdown() past its timeout");
+    const s = await within(server.accept(), "server.accept()", 5000);
+    const info = await within(server.shutdown({ timeout: 50 }), "shutdown() past its timeout", 5000);
     equal(info.code, ctx.lib.ErrorCode.SessionClosed, "the close code");
     await rejectsWith(ctx, s.closed, ctx.lib.ErrorCode.SessionClosed, "the unfinished stream");
   }),
@@ -764,8 +696,8 @@ behaviour("stats(): bytes, frames and streams of both sessions match the traffic
   withPeers(ctx, {}, async ({ client, server }) => {
     const c = await client.open();
     await c.write(pattern(1000, 5));
-    const s = await within(server.accept(), 5000, "server.accept()");
-    await within(s.read(), 5000, "the first bytes");
+    const s = await within(server.accept(), "server.accept()", 5000);
+    await within(s.read(), "the first bytes", 5000);
     await c.closeWrite();
     await s.write(pattern(2000, 6));
     await s.closeWrite();

@@ -1,6 +1,7 @@
 import { onTestFinished } from "vitest";
 import { encodeFrame, Flag, FrameDecoder, type Frame } from "../../src/frame/index.js";
 import { concat } from "../../src/frame/decode.js";
+import { within } from "./async.js";
 import { Session, type SessionOptions, type Transport } from "../../src/index.js";
 import { memoryPair, type MemoryPair, type MemoryPairOptions } from "./memory-pair.js";
 
@@ -11,6 +12,8 @@ import { memoryPair, type MemoryPair, type MemoryPairOptions } from "./memory-pa
  */
 
 const DEFAULT_TIMEOUT_MS = 2000;
+
+export { state, within } from "./async.js";
 const encoder = new TextEncoder();
 
 export function bytes(data: string | Uint8Array | number[]): Uint8Array {
@@ -297,22 +300,3 @@ export async function readText(reader: ReadableStreamDefaultReader<Uint8Array>, 
   return new TextDecoder().decode(await readBytes(reader, n));
 }
 
-/** Fails unless `promise` settles within `ms`. */
-export function within<T>(promise: Promise<T>, what: string, ms = DEFAULT_TIMEOUT_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** "pending", "resolved" or "rejected", without waiting: an already settled promise reacts first. */
-export async function state(promise: Promise<unknown>): Promise<"pending" | "resolved" | "rejected"> {
-  const pending = {};
-  const settled = promise.then(
-    () => "resolved" as const,
-    () => "rejected" as const,
-  );
-  const first = await Promise.race([settled, Promise.resolve().then(() => pending)]);
-  return first === pending ? "pending" : (first as "resolved" | "rejected");
-}

@@ -7,6 +7,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { within } from "../support/async.js";
 import { ErrorCode, MuxError, Session, type MuxStream, type SessionCloseInfo } from "../../src/index.js";
 import { Flag, type Frame } from "../../src/frame/index.js";
 import { describe as show, rawPeer } from "../support/raw-peer.js";
@@ -20,17 +21,6 @@ const TABLE = new Set(Object.values(ErrorCode) as number[]);
 /** How long a run may take to settle before it counts as a hang. */
 const HANG_MS = 3000;
 
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`hang: ${what} did not settle within ${HANG_MS} ms`)), HANG_MS);
-  });
-  try {
-    return await Promise.race([promise, hang]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Hand-built frame bytes: any header, any payload. */
 function raw(length: number, type: number, flags: number, streamId: number, payload: Uint8Array): Uint8Array {
@@ -311,10 +301,10 @@ async function runScenario(s: Scenario): Promise<void> {
   }
   await peer.end();
 
-  const info: SessionCloseInfo = await within(session.closed, "session.closed");
-  if (acted) await within(acted, s.action.what);
-  await within(acceptLoop, "the accept loop");
-  await within(Promise.all(pending), "the application's reads and writes");
+  const info: SessionCloseInfo = await within(session.closed, "session.closed", HANG_MS);
+  if (acted) await within(acted, s.action.what, HANG_MS);
+  await within(acceptLoop, "the accept loop", HANG_MS);
+  await within(Promise.all(pending), "the application's reads and writes", HANG_MS);
 
   expect(TABLE.has(info.code), `close code ${info.code}`).toBe(true);
   // An exception inside the engine would surface as one of these instead of a protocol code.
@@ -325,7 +315,7 @@ async function runScenario(s: Scenario): Promise<void> {
 
   if (!killed) {
     // The session ended its output cleanly, and said why it ended, last thing on the wire.
-    await within(peer.eof(), "the end of the session's output");
+    await within(peer.eof(), "the end of the session's output", HANG_MS);
     const last = peer.received.at(-1);
     expect(last, `frames: ${peer.received.map(show).join(" ")}`).toMatchObject({
       type: "GOAWAY",

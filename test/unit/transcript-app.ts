@@ -6,17 +6,7 @@ export const text = (s: string) => new TextEncoder().encode(s);
 export const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
 
 /** Reads a stream to its end. */
-export async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  const reader = readable.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    parts.push(value.slice());
-  }
-  reader.releaseLock();
-  return concat(parts);
-}
+export { readAll } from "../support/bytes.js";
 
 /** Reads exactly `n` bytes (however they are chunked) and keeps the stream open. */
 export async function readExactly(readable: ReadableStream<Uint8Array>, n: number): Promise<Uint8Array> {

@@ -17,6 +17,7 @@
 import { createHash } from "node:crypto";
 import { Session, type SessionCloseInfo, type SessionOptions } from "../../src/index.js";
 import { decodeFrames, encodeFrame, Flag, type Frame } from "../../src/frame/index.js";
+import { within as withinMs } from "../support/async.js";
 import { describe as show, rawPeer, type RawPeer } from "../support/raw-peer.js";
 import { fromHex, toHex, transcript, type Transcript, type TranscriptFrame } from "../support/vectors.js";
 import type { MemoryPair } from "../support/memory-pair.js";
@@ -306,16 +307,8 @@ export class Replay {
   }
 }
 
-export async function within<T>(promise: Promise<T>, what: string, ms = TIMEOUT_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+
+/** Bounded by this replay's own limit. */
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  return withinMs(promise, what, TIMEOUT_MS);
 }

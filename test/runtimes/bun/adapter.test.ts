@@ -7,7 +7,7 @@
 import { expect, test } from "bun:test";
 import { type LinkSink } from "streamux";
 import { dial, fromSocket, listen, socketHandlers, type BunSocketLike } from "streamux/bun";
-import { pattern } from "../echo-load.js";
+import { pattern } from "../../support/bytes.js";
 import { tlsFiles } from "./tls-files.js";
 
 interface RawSocket extends BunSocketLike {

@@ -4,6 +4,7 @@
  * the shared listener suite's (listener.test.ts).
  */
 import { fromConn } from "streamux/deno";
+import { readAllText } from "../../support/bytes.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -14,12 +15,6 @@ function assert(condition: unknown, message: string): asserts condition {
 
 function assertEquals<T>(actual: T, expected: T, what: string): void {
   if (!Object.is(actual, expected)) throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);
-}
-
-async function readAllText(readable: ReadableStream<Uint8Array>): Promise<string> {
-  let text = "";
-  for await (const chunk of readable) text += decoder.decode(chunk, { stream: true });
-  return text;
 }
 
 /** Reads a raw Deno connection to EOF. */
