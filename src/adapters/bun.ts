@@ -7,7 +7,7 @@
  * Declares the few Bun shapes it touches ("…Like" types and a local `Bun` declaration), so the
  * published `.d.ts` needs no Bun typings.
  */
-import { concat } from "../frame/decode.js";
+import { concat } from "../util/bytes.js";
 import { Session } from "../session.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { Transport } from "../link/link.js";

@@ -21,6 +21,7 @@ import { Session } from "../session.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { LinkSink, Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
+import { noop } from "../util/deferred.js";
 import type { MuxStream } from "../types.js";
 import { bindHost, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
 import { queuedServer, type AddressLike, type MuxServer } from "./mux-server.js";
@@ -82,7 +83,6 @@ export interface DialOptions extends DialOptionsOf<TlsConnectOptionsLike> {}
 /** Where to listen, plus the options of every session the server starts. */
 export interface ListenOptions extends ListenOptionsOf<TlsServerOptionsLike> {}
 
-const noop = () => {};
 
 /**
  * A Node socket (`net.Socket` or `tls.TLSSocket`, connected) as a streamux Transport.

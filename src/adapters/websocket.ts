@@ -10,7 +10,7 @@
 import { ErrorCode, MuxError } from "../errors.js";
 import { Session } from "../session.js";
 import type { SessionOptions } from "../types.js";
-import { concat } from "../frame/decode.js";
+import { concat } from "../util/bytes.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { Transport } from "../link/link.js";
 import type { TransportEndInfo } from "../types.js";

@@ -1,7 +1,6 @@
 import { ErrorCode, MuxError } from "../errors.js";
-import { concat } from "../frame/decode.js";
 import type { MuxStream } from "../types.js";
-import { copyOf, U32Reader, writeU32 } from "../util/bytes.js";
+import { concat, copyOf, U32Reader, writeU32 } from "../util/bytes.js";
 import { whenAborted } from "../util/abort.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { noop } from "../util/deferred.js";

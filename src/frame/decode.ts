@@ -1,7 +1,7 @@
 import { ErrorCode, MuxError } from "../errors.js";
 import { FrameType, HEADER_SIZE, INCREMENT_MASK, MAX_GOAWAY_DEBUG, STREAM_ID_MASK } from "./constants.js";
 import type { Frame } from "./frame.js";
-import { copyOf, readU32 } from "../util/bytes.js";
+import { concat, copyOf, readU32 } from "../util/bytes.js";
 
 /**
  * What the decoder calls, once per frame (DATA: once per piece of payload that has arrived).
@@ -258,16 +258,4 @@ export function decodeFrames(bytes: Uint8Array): Frame[] {
   decoder.push(bytes);
   if (!decoder.idle) throw new MuxError(ErrorCode.FrameSizeError, "input ends inside a frame");
   return frames;
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -1,4 +1,4 @@
-import { concat } from "../frame/decode.js";
+import { concat } from "../util/bytes.js";
 import { noop } from "../util/deferred.js";
 import type { Link, LinkSink, Transport } from "./link.js";
 

@@ -1,6 +1,6 @@
 import * as net from "node:net";
 import { onTestFinished } from "vitest";
-import { concat } from "../../src/frame/decode.js";
+import { concat } from "../../src/util/bytes.js";
 import { writeHeader } from "../../src/frame/encode.js";
 import { encodeFrame, Flag, FrameDecoder, FrameType, type Frame } from "../../src/frame/index.js";
 

@@ -1,6 +1,6 @@
 import { onTestFinished } from "vitest";
 import { encodeFrame, Flag, FrameDecoder, type Frame } from "../../src/frame/index.js";
-import { concat } from "../../src/frame/decode.js";
+import { concat } from "../../src/util/bytes.js";
 import { within } from "./async.js";
 import { Session, type SessionOptions, type Transport } from "../../src/index.js";
 import { memoryPair, type MemoryPair, type MemoryPairOptions } from "./memory-pair.js";

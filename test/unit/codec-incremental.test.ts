@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode, MuxError } from "../../src/errors.js";
 import { decodeFrames, encodeFrame, FrameDecoder, type Frame, type FrameHandler } from "../../src/frame/index.js";
 import { framesVectors, fromHex } from "../support/vectors.js";
-import { concat } from "../../src/frame/decode.js";
+import { concat } from "../../src/util/bytes.js";
 
 const vectors = framesVectors();
 

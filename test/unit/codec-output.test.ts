@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { decodeFrames, encodeFrame, Flag, FrameType, type Frame } from "../../src/frame/index.js";
 import { Output } from "../../src/frame/output.js";
 import { framesVectors, fromHex, toHex } from "../support/vectors.js";
-import { concat } from "../../src/frame/decode.js";
+import { concat } from "../../src/util/bytes.js";
 
 
 function dataFrame(out: Output, streamId: number, flags: number, data: Uint8Array): void {

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MuxError } from "../../src/errors.js";
 import { encodeFrame, FrameDecoder, type Frame } from "../../src/frame/index.js";
-import { concat } from "../../src/frame/decode.js";
+import { concat } from "../../src/util/bytes.js";
 
 type Outcome = { frames: Frame[]; end: "ok" | "truncated" | { code: number; message: string } };
 

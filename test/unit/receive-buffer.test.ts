@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { concat } from "../../src/frame/decode.js";
+import { concat } from "../../src/util/bytes.js";
 import { ENTRY_OVERHEAD, ReceiveBuffer } from "../../src/receive-buffer.js";
 
 // src/receive-buffer.ts: what a stream holds for its reader costs memory in proportion to the bytes,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, MuxError, Session, type LinkSink, type Transport } from "../../src/index.js";
-import { concat } from "../../src/frame/decode.js";
+import { concat } from "../../src/util/bytes.js";
 import { decodeFrames, encodeFrame, type Frame } from "../../src/frame/index.js";
 import { memoryPair } from "../support/memory-pair.js";
 
