@@ -1,5 +1,5 @@
 export { Session } from "./session.js";
-export { ErrorCode, MuxError, errorCodeName, isMuxError, type ErrorCodeName } from "./errors.js";
+export { ErrorCode, MuxError, errorCodeName, isMuxError, type ErrorCodeName, type MuxErrorOptions } from "./errors.js";
 export type { Transport, Link, LinkSink } from "./link/link.js";
 export type {
   SessionOptions,
@@ -7,6 +7,7 @@ export type {
   SessionStats,
   StreamStats,
   TransportEndInfo,
+  GoAwayInfo,
   MuxStream,
   OpenOptions,
   WaitOptions,

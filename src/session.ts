@@ -90,8 +90,11 @@ export class Session implements AsyncIterable<MuxStream> {
 
   /** Settles (never rejects) once the session has ended and its transport is closed. */
   readonly closed: Promise<SessionCloseInfo>;
+  /** Whether this is the dialing side (odd stream ids). */
   readonly isClient: boolean;
+  /** Each stream's initial receive window, in bytes. */
   readonly windowSize: number;
+  /** How far a stream's receive window may grow (auto-tuning). */
   readonly maxWindowSize: number;
 
   private readonly options: ResolvedOptions;

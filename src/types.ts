@@ -40,6 +40,7 @@ export interface SessionOptions {
   onFrame?(direction: "in" | "out", frame: FrameInfo): void;
 }
 
+/** muxado's heartbeat, the SessionOptions.heartbeat option. */
 export interface HeartbeatOptions {
   /** Time between beats in ms; default 10000 (muxado's). */
   interval?: number;
@@ -53,6 +54,7 @@ export interface HeartbeatOptions {
   closeOnTimeout?: boolean;
 }
 
+/** Options of Session.open(). */
 export interface OpenOptions {
   /** The stream's type on a typed session: a uint32 other than 0xFFFFFFFF (the heartbeat's). */
   type?: number;
@@ -64,9 +66,11 @@ export interface OpenOptions {
 
 /** Options of a call that may wait: aborting the signal rejects the call with `signal.reason`. */
 export interface WaitOptions {
+  /** Aborting it rejects the call with `signal.reason`. */
   signal?: AbortSignal;
 }
 
+/** Options of Session.shutdown(). */
 export interface ShutdownOptions {
   /** How long running streams may take to finish before the session closes anyway; default 30000 ms. */
   timeout?: number;
@@ -80,16 +84,25 @@ export interface ShutdownOptions {
 export interface SessionCloseInfo {
   /** An ErrorCode: SessionClosed for a local close(), PeerEOF when the transport ended, … */
   code: number;
+  /** What happened, in words. */
   reason: string;
   /**
    * True when nothing went wrong: the session was closed here (close(), shutdown()), or the peer
    * said goodbye with GOAWAY(NoError) before its transport ended.
    */
   clean: boolean;
-  /** The peer's GOAWAY, if one arrived. */
-  remote?: { code: number; debug: Uint8Array };
+  /** The peer's GOAWAY, if one arrived: its code and its debug bytes (Go puts its error message there). */
+  remote?: GoAwayInfo;
   /** What the transport said about its end, where it says anything: a WebSocket's close code and reason, a socket's error. */
   transport?: TransportEndInfo;
+}
+
+/** A GOAWAY the peer sent. */
+export interface GoAwayInfo {
+  /** The GOAWAY's error code. */
+  code: number;
+  /** The GOAWAY's debug bytes (Go puts its error message there). */
+  debug: Uint8Array;
 }
 
 /** How a transport ended, in its own terms. */
@@ -102,15 +115,19 @@ export interface TransportEndInfo {
 
 /** A plain snapshot of a session (see Session.stats()). */
 export interface SessionStats {
-  /** Transport bytes received and written. */
+  /** Transport bytes received. */
   bytesIn: number;
+  /** Transport bytes written. */
   bytesOut: number;
-  /** Frames received and written. */
+  /** Frames received. */
   framesIn: number;
+  /** Frames written. */
   framesOut: number;
-  /** Streams this side opened; streams handed to accept(); streams the peer opened that were refused. */
+  /** Streams this side opened. */
   streamsOpened: number;
+  /** Streams handed to accept(). */
   streamsAccepted: number;
+  /** Streams the peer opened that were refused (RST on their SYN, or waiting for room in vain). */
   streamsRefused: number;
   /** Streams open now (in either direction). */
   streamsOpen: number;
@@ -126,27 +143,35 @@ export interface SessionStats {
 
 /** A plain snapshot of a stream (see MuxStream.stats()). */
 export interface StreamStats {
+  /** The stream's id. */
   id: number;
-  /** Payload bytes received from the peer and sent to it. */
+  /** Payload bytes received from the peer. */
   bytesIn: number;
+  /** Payload bytes sent to the peer. */
   bytesOut: number;
-  /** Received bytes not yet read; written bytes not yet sent. */
+  /** Received bytes not yet read. */
   bufferedBytes: number;
+  /** Written bytes not yet sent. */
   queuedBytes: number;
   /** Bytes we may still send (the peer's credit). */
   sendWindow: number;
-  /** The receive window's size now (auto-tuned) and what the peer may still send. */
+  /** The receive window's size now (auto-tuned). */
   receiveWindow: number;
+  /** Bytes the peer may still send before it overruns the window. */
   receiveCredit: number;
+  /** The stream's sendOrder. */
   sendOrder: number;
 }
 
 /** One frame, as the onFrame trace hook sees it. */
 export interface FrameInfo {
+  /** The frame's type by name (UNKNOWN for 0x4..0xF). */
   type: "DATA" | "RST" | "WNDINC" | "GOAWAY" | "UNKNOWN";
   /** The raw 4-bit type (0x4..0xF for UNKNOWN). */
   typeCode: number;
+  /** The 4 flag bits (DATA: FIN 0x1, SYN 0x2). */
   flags: number;
+  /** The stream id (0 for GOAWAY). */
   streamId: number;
   /** Payload length. */
   length: number;
@@ -160,6 +185,7 @@ export interface FrameInfo {
 
 /** One multiplexed stream; shaped like WebTransportBidirectionalStream. */
 export interface MuxStream {
+  /** The stream id (client-opened odd from 3, server-opened even from 2). */
   readonly id: number;
   /** On a typed session: the stream's type. */
   readonly type: number | undefined;

@@ -15,7 +15,7 @@ import { transportOf } from "../link/transport.js";
 import { bindHost, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
 import { addressOf, queuedServer, type MuxServer } from "./mux-server.js";
 
-export type { AddressLike, MuxServer } from "./mux-server.js";
+export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
 
 /** The part of Bun's `Socket` a transport needs. */
 export interface BunSocketLike {
@@ -29,8 +29,9 @@ export interface BunSocketLike {
   shutdown?(): void;
   /** Closes at once. */
   terminate(): void;
-  /** Stops / restarts `data` events (TCP backpressure while the session is backed up). */
+  /** Stops `data` events (TCP backpressure while the session is backed up). */
   pause?(): void;
+  /** Restarts `data` events. */
   resume?(): void;
   /** Switches Nagle's algorithm off (`true`). */
   setNoDelay?(noDelay?: boolean): unknown;
@@ -40,12 +41,17 @@ export interface BunSocketLike {
 
 /** The socket handlers Bun calls; pass `socketHandlers` as the `socket` option. */
 export interface BunSocketHandlerLike<S extends BunSocketLike = BunSocketLike> {
+  /** The socket is connected. */
   open?(socket: S): void;
+  /** Bytes arrived. */
   data(socket: S, data: Uint8Array): void;
+  /** The socket takes writes again. */
   drain(socket: S): void;
   /** The peer sent FIN. */
   end(socket: S): void;
+  /** The socket closed (with the error that closed it, if any). */
   close(socket: S, error?: unknown): void;
+  /** The socket failed. */
   error(socket: S, error: unknown): void;
   /** TLS only: the handshake ended; `authorizationError` says why the peer's certificate is not trusted. */
   handshake?(socket: S, success: boolean, authorizationError: Error | null): void;
@@ -55,7 +61,9 @@ export interface BunSocketHandlerLike<S extends BunSocketLike = BunSocketLike> {
 export interface BunConnectTlsOptions {
   /** PEM certificates to trust (e.g. a self-signed server's). */
   ca?: string | string[];
+  /** The name the certificate must carry; defaults to `host`. */
   serverName?: string;
+  /** Default true: refuse a server whose certificate is not trusted. */
   rejectUnauthorized?: boolean;
 }
 

@@ -11,14 +11,17 @@ import { transportOf } from "../link/transport.js";
 import { bindHost, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
 import { addressOf, queuedServer, type MuxServer } from "./mux-server.js";
 
-export type { AddressLike, MuxServer } from "./mux-server.js";
+export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
 
 /** The part of `Deno.Conn` / `Deno.TlsConn` a transport needs. */
 export interface DenoConnLike {
+  /** Reads into `p`: the bytes read, or null at EOF. */
   read(p: Uint8Array): Promise<number | null>;
+  /** Writes what it can of `p` now: the bytes written. */
   write(p: Uint8Array): Promise<number>;
   /** Sends FIN: the peer sees EOF while this side can still read. */
   closeWrite(): Promise<void>;
+  /** Closes the connection. */
   close(): void;
   /** `Deno.TcpConn` only: switches Nagle's algorithm off (`true`). */
   setNoDelay?(noDelay?: boolean): void;
@@ -26,14 +29,21 @@ export interface DenoConnLike {
 
 /** The part of `Deno.Listener` / `Deno.TlsListener` `listen()` needs. */
 export interface DenoListenerLike<C extends DenoConnLike = DenoConnLike> {
+  /** The next connection. */
   accept(): Promise<C>;
+  /** Stops listening. */
   close(): void;
+  /** Where it listens. */
   readonly addr: DenoAddrLike;
 }
 
+/** A `Deno.NetAddr`: where a listener listens. */
 export interface DenoAddrLike {
+  /** "tcp". */
   transport?: string;
+  /** The address bound. */
   hostname?: string;
+  /** The port bound. */
   port?: number;
 }
 
@@ -41,6 +51,7 @@ export interface DenoAddrLike {
 export interface DenoConnectTlsOptions {
   /** PEM certificates to trust in addition to the system's roots (e.g. a self-signed server's). */
   caCerts?: string[];
+  /** Protocols to offer in ALPN. */
   alpnProtocols?: string[];
   /** The name the certificate must carry; defaults to `host`. */
   serverName?: string;
@@ -52,6 +63,7 @@ export interface DenoListenTlsOptions {
   cert: string;
   /** PEM private key. */
   key: string;
+  /** Protocols to accept in ALPN. */
   alpnProtocols?: string[];
 }
 

@@ -10,6 +10,7 @@ import type { SessionOptions } from "../types.js";
 export interface DialOptionsOf<Tls> extends SessionOptions {
   /** Default "localhost". */
   host?: string;
+  /** The port to connect to. */
   port: number;
   /** Connect over TLS: `true` for the system's trusted roots, or the runtime's TLS client options. */
   tls?: boolean | Tls;

@@ -9,8 +9,11 @@ import type { ShutdownOptions } from "../types.js";
 
 /** Where a server listens (the shape of `net.AddressInfo`). */
 export interface AddressLike {
+  /** The address bound ("::", "127.0.0.1", …). */
   address: string;
+  /** "IPv4" or "IPv6". */
   family: string;
+  /** The port bound. */
   port: number;
 }
 
@@ -18,6 +21,7 @@ export interface AddressLike {
 export interface MuxServer extends AsyncIterable<Session> {
   /** The next session; rejects with MuxError(SessionClosed) once the server is closed. */
   accept(): Promise<Session>;
+  /** Where the server listens (the port chosen for port 0). */
   address(): AddressLike;
   /**
    * Stops listening, fails waiting accept() calls and closes the sessions nobody accepted yet;
@@ -27,6 +31,7 @@ export interface MuxServer extends AsyncIterable<Session> {
   close(options?: ServerCloseOptions): Promise<void>;
 }
 
+/** Options of a listen() server's close(). */
 export interface ServerCloseOptions {
   /**
    * Also drain every session this server started, accepted or not: shutdown() each (with these

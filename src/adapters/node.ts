@@ -26,26 +26,40 @@ import type { MuxStream } from "../types.js";
 import { bindHost, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
 import { queuedServer, type AddressLike, type MuxServer } from "./mux-server.js";
 
-export type { AddressLike, MuxServer } from "./mux-server.js";
+export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
 
 /** Node's listener signature, `(...args: any[]) => void`, so its emitters fit. */
-type Listener = (...args: any[]) => void;
+export type Listener = (...args: any[]) => void;
 
 /** What fromSocket needs of a socket: `net.Socket` and `tls.TLSSocket` have all of it. */
 export interface SocketLike {
+  /** Writes bytes; false when the socket's buffer is full (wait for "drain"). */
   write(chunk: Uint8Array, callback?: (err?: Error | null) => void): boolean;
+  /** Sends FIN after what was written. */
   end(callback?: () => void): unknown;
+  /** Closes at once. */
   destroy(error?: Error): unknown;
+  /** Stops "data" events (backpressure). */
   pause(): unknown;
+  /** Starts "data" events again. */
   resume(): unknown;
+  /** Gathers the writes that follow into one (until uncork()). */
   cork(): void;
+  /** Writes what cork() gathered. */
   uncork(): void;
+  /** Switches Nagle's algorithm off (`true`). */
   setNoDelay?(noDelay?: boolean): unknown;
+  /** Listens for an event ("data", "end", "error", "close", "drain"). */
   on(event: string, listener: Listener): unknown;
+  /** Listens for one event. */
   once(event: string, listener: Listener): unknown;
+  /** Keep the sending side open after the peer's FIN; fromSocket sets it. */
   allowHalfOpen: boolean;
+  /** A write returned false and "drain" has not come yet. */
   readonly writableNeedDrain: boolean;
+  /** end() was called. */
   readonly writableEnded: boolean;
+  /** The socket is closed. */
   readonly destroyed: boolean;
 }
 
@@ -54,26 +68,41 @@ export type PemLike = string | Uint8Array | Array<string | Uint8Array>;
 
 /** Options for the TLS client side; other `tls.connect()` options are passed through too. */
 export interface TlsConnectOptionsLike {
+  /** Certificates to trust (a self-signed server's, say) instead of the system's. */
   ca?: PemLike;
+  /** A client certificate (mutual TLS). */
   cert?: PemLike;
+  /** The client certificate's private key. */
   key?: PemLike;
+  /** The private key's passphrase. */
   passphrase?: string;
   /** Server name for SNI and certificate checks; defaults to `host` when that is a name. */
   servername?: string;
+  /** Default true: refuse a server whose certificate is not trusted. */
   rejectUnauthorized?: boolean;
+  /** Protocols to offer in ALPN. */
   ALPNProtocols?: string[];
+  /** The oldest TLS version to accept ("TLSv1.2", "TLSv1.3"). */
   minVersion?: string;
 }
 
 /** Options for the TLS server side; other `tls.createServer()` options are passed through too. */
 export interface TlsServerOptionsLike {
+  /** The server certificate's private key. */
   key: PemLike;
+  /** The private key's passphrase. */
   passphrase?: string;
+  /** The server's certificate chain. */
   cert: PemLike;
+  /** Certificates to trust for client certificates. */
   ca?: PemLike;
+  /** Ask clients for a certificate (mutual TLS). */
   requestCert?: boolean;
+  /** With requestCert: refuse clients whose certificate is not trusted. */
   rejectUnauthorized?: boolean;
+  /** Protocols to accept in ALPN. */
   ALPNProtocols?: string[];
+  /** The oldest TLS version to accept. */
   minVersion?: string;
 }
 
@@ -229,6 +258,7 @@ export function toDuplex(stream: MuxStream, options: ToDuplexOptions = {}): Dupl
   return new MuxDuplex(stream, options.allowHalfOpen ?? false);
 }
 
+/** Options of toDuplex(). */
 export interface ToDuplexOptions {
   /**
    * Keep our sending side open after the peer's FIN, as `net.Socket`'s option of that name does.

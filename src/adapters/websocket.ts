@@ -22,11 +22,15 @@ export interface WebSocketLike {
   readonly readyState: number;
   /** Bytes queued but not yet sent. Some sockets (Workers) lack it: then writes never wait. */
   readonly bufferedAmount?: number;
+  /** Set to "arraybuffer" (or kept at `ws`'s "nodebuffer"): messages come as bytes. */
   binaryType?: string;
   /** Called with binary data only: a Uint8Array over an ArrayBuffer (the DOM's BufferSource). */
   send(data: ArrayBufferBytes): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Listens for "open", "message", "close" or "error". */
   addEventListener(type: string, listener: (event: any) => void): void;
+  /** Stops listening. */
   removeEventListener(type: string, listener: (event: any) => void): void;
 }
 
@@ -35,8 +39,15 @@ export interface WebSocketLike {
  * Spelt without type arguments, so the declarations also compile on TypeScript before 5.7, where
  * typed arrays are not generic.
  */
-export type ArrayBufferBytes = Uint8Array & { readonly buffer: ArrayBuffer };
+export type ArrayBufferBytes = Uint8Array & ArrayBufferBacked;
 
+/** A view whose buffer is an ArrayBuffer. */
+export interface ArrayBufferBacked {
+  /** The view's ArrayBuffer. */
+  readonly buffer: ArrayBuffer;
+}
+
+/** Options of fromWebSocket(): when writes wait for the socket to drain. */
 export interface WebSocketTransportOptions {
   /** Writes wait while the socket's `bufferedAmount` is above this many bytes; default 1 MiB. */
   highWaterMark?: number;

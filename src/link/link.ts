@@ -15,7 +15,9 @@ import type { TransportEndInfo } from "../types.js";
  * streams), so a transport must not reuse a chunk's memory after handing it over.
  */
 export interface Transport {
+  /** The bytes the peer sends. */
   readable: ReadableStream<Uint8Array>;
+  /** The bytes this side sends; close() sends FIN. */
   writable: WritableStream<Uint8Array>;
   /** Optional hard close of the underlying connection, called once the session has ended. */
   close?(): void | Promise<void>;
@@ -54,6 +56,7 @@ export interface Link {
   write(parts: Uint8Array[], done: () => void): boolean;
   /** Stops delivering data until `resume()` (the session's outgoing control frames are backed up). */
   pause(): void;
+  /** Delivers data again after pause(). */
   resume(): void;
   /**
    * Ends the connection: FIN after everything written so far, then what still arrives is dropped
