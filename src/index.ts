@@ -15,5 +15,5 @@ export type {
   HeartbeatOptions,
   FrameInfo,
 } from "./types.js";
-export { formatFrame } from "./stats.js";
+export { formatFrame } from "./trace.js";
 export { HEARTBEAT_TYPE } from "./extensions/heartbeat.js";

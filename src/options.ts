@@ -1,6 +1,8 @@
 import { DEFAULT_INTERVAL, DEFAULT_TOLERANCE } from "./extensions/heartbeat.js";
+import { checkType } from "./extensions/typed.js";
+import { isSignal } from "./util/abort.js";
 import { MAX_WINDOW } from "./flow.js";
-import type { HeartbeatOptions, SessionOptions } from "./types.js";
+import type { HeartbeatOptions, OpenOptions, SessionOptions, ShutdownOptions } from "./types.js";
 
 /** muxado's window (docs/protocol.md, "Flow control"). */
 export const DEFAULT_WINDOW = 256 * 1024;
@@ -9,6 +11,8 @@ export const DEFAULT_BACKLOG = 128;
 export const DEFAULT_MAX_INCOMING = 65536;
 export const DEFAULT_RECEIVE_BUDGET = 64 * 1024 * 1024;
 export const DEFAULT_CLOSE_TIMEOUT = 5000;
+/** How long shutdown() lets running streams finish by default. */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 30_000;
 
 /** SessionOptions with every default filled in, checked once when a session starts. */
 export interface ResolvedOptions {
@@ -131,3 +135,28 @@ function describe(value: unknown): string {
   if (value === null || typeof value !== "object") return String(value);
   return Array.isArray(value) ? "an array" : "an object";
 }
+
+/** Checks open()'s options: the stream's type (0 on an untyped session) and sendOrder. */
+export function resolveOpen(options: OpenOptions, typed: boolean): { type: number; sendOrder: number } {
+  checkObject("open() options", options, OPEN_KEYS);
+  if (options.signal !== undefined && !isSignal(options.signal)) throw new TypeError("open(): signal must be an AbortSignal");
+  const sendOrder = options.sendOrder === undefined ? 0 : checkSendOrder(options.sendOrder);
+  if (options.type === undefined) return { type: 0, sendOrder };
+  if (!typed) throw new TypeError("open({ type }) needs a typed session ({ typed: true } on both peers)");
+  return { type: checkType(options.type), sendOrder };
+}
+
+/** A sendOrder is any finite number (WebTransport's is an integer; fractions order just as well). */
+export function checkSendOrder(order: unknown): number {
+  if (typeof order !== "number" || !Number.isFinite(order)) throw new TypeError(`sendOrder must be a finite number, got ${String(order)}`);
+  return order;
+}
+
+/** Checks shutdown()'s options; the time running streams get. */
+export function resolveShutdown(options: ShutdownOptions): number {
+  checkObject("shutdown() options", options, SHUTDOWN_KEYS);
+  return number("shutdown(): timeout", options.timeout, DEFAULT_SHUTDOWN_TIMEOUT, 0);
+}
+
+const OPEN_KEYS: ReadonlySet<string> = new Set(["type", "sendOrder", "signal"] satisfies Array<keyof OpenOptions>);
+const SHUTDOWN_KEYS: ReadonlySet<string> = new Set(["timeout", "code", "debug"] satisfies Array<keyof ShutdownOptions>);

@@ -1,15 +1,17 @@
 import { Admission } from "./admission.js";
+import { GoAways } from "./goaway.js";
 import { ErrorCode, MuxError, errorCodeName } from "./errors.js";
 import { Heartbeat, HEARTBEAT_TYPE } from "./extensions/heartbeat.js";
-import { checkType, TypedStreams } from "./extensions/typed.js";
-import { Flag, FrameType, MAX_STREAM_ID } from "./frame/constants.js";
+import { TypedStreams } from "./extensions/typed.js";
+import { Flag, MAX_STREAM_ID } from "./frame/constants.js";
 import { FrameDecoder, type FrameHandler } from "./frame/decode.js";
 import { toBytes } from "./frame/encode.js";
-import { resolveOptions, type ResolvedOptions } from "./options.js";
+import { resolveOpen, resolveOptions, resolveShutdown, type ResolvedOptions } from "./options.js";
 import { ReceiveBudget, STREAM_CHARGE } from "./receive-budget.js";
 import { Scheduler } from "./scheduler.js";
-import { SessionCounters, frameInfo } from "./stats.js";
-import { checkSendOrder, Stream, type StreamHost } from "./stream.js";
+import { SessionCounters } from "./stats.js";
+import { frameInfo, traced } from "./trace.js";
+import { Stream, type StreamHost } from "./stream.js";
 import { linkFromStreams } from "./link/from-streams.js";
 import type { Link, LinkSink, Transport } from "./link/link.js";
 import type {
@@ -62,9 +64,6 @@ function failureInfo(err: unknown): TransportEndInfo {
   return { reason: err instanceof Error ? err.message : String(err) };
 }
 
-/** How long shutdown() lets running streams finish by default. */
-const DEFAULT_SHUTDOWN_TIMEOUT = 30_000;
-
 /**
  * A muxado session over one transport: the stream table, the reader (frames in), the writer
  * (scheduler.ts), the accept queue and GOAWAY handling (docs/protocol.md throughout).
@@ -110,12 +109,7 @@ export class Session implements AsyncIterable<MuxStream> {
   /** Peer-opened streams in the table. */
   private incomingCount = 0;
   private nextId: number;
-  /** The most recent SYN received: a GOAWAY's last-stream-id (Go: 1 on a server, 0 on a client, before any). */
-  private lastRemoteSyn: number;
-  private localGoAway = false;
-  private remoteGoAway: { code: number; debug: Uint8Array } | undefined;
-  /** The lowest last-stream-id the peer's GOAWAYs named: our streams above it are already failed. */
-  private goneAwayAbove = MAX_STREAM_ID;
+  private readonly goAways: GoAways;
   /** ReadPause reasons in effect. */
   private readPaused = 0;
   private endError: MuxError | null = null;
@@ -161,7 +155,7 @@ export class Session implements AsyncIterable<MuxStream> {
         })
       : null;
     this.nextId = isClient ? 3 : 2;
-    this.lastRemoteSyn = isClient ? 0 : 1;
+    this.goAways = new GoAways(isClient);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
 
     this.link = transport.link ?? linkFromStreams(transport);
@@ -197,7 +191,7 @@ export class Session implements AsyncIterable<MuxStream> {
   open(options: OpenOptions = {}): Promise<MuxStream> {
     let checked: { type: number; sendOrder: number };
     try {
-      checked = this.openOptions(options);
+      checked = resolveOpen(options, this.typing !== null);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -205,25 +199,10 @@ export class Session implements AsyncIterable<MuxStream> {
     return this.openStream(checked.type, checked.sendOrder);
   }
 
-  /** Checks open()'s options. */
-  private openOptions(options: OpenOptions): { type: number; sendOrder: number } {
-    if (typeof options !== "object" || options === null) throw new TypeError("open() takes an options object");
-    for (const key of Object.keys(options)) {
-      if (key !== "type" && key !== "sendOrder" && key !== "signal") {
-        throw new TypeError(`unknown option "${key}" in open(); known options: type, sendOrder, signal`);
-      }
-    }
-    if (options.signal !== undefined && !isSignal(options.signal)) throw new TypeError("open(): signal must be an AbortSignal");
-    const sendOrder = options.sendOrder === undefined ? 0 : checkSendOrder(options.sendOrder);
-    if (options.type === undefined) return { type: 0, sendOrder };
-    if (!this.typing) throw new TypeError("open({ type }) needs a typed session ({ typed: true } on both peers)");
-    return { type: checkType(options.type), sendOrder };
-  }
-
   private openStream(type: number, sendOrder = 0): Promise<MuxStream> {
     if (this.endError) return Promise.reject(this.endError);
     if (this.shuttingDown) return Promise.reject(new MuxError(ErrorCode.SessionClosed, "the session is shutting down: no new streams"));
-    if (this.remoteGoAway) {
+    if (this.goAways.received) {
       return Promise.reject(new MuxError(ErrorCode.RemoteGoneAway, "the peer sent GOAWAY: no new streams", { remote: true }));
     }
     // Ids only grow and are never reused (docs/protocol.md, "Stream ids").
@@ -288,8 +267,8 @@ export class Session implements AsyncIterable<MuxStream> {
    */
   goAway(code: number = ErrorCode.NoError, debug?: string | Uint8Array): Promise<void> {
     if (this.endError) return Promise.resolve();
-    this.localGoAway = true;
-    return this.scheduler.goAway(this.lastRemoteSyn, code >>> 0, toBytes(debug), true);
+    this.goAways.sent = true;
+    return this.scheduler.goAway(this.goAways.lastRemoteSyn, code >>> 0, toBytes(debug), true);
   }
 
   /** GOAWAY(NoError, "no error"), then the transport closes; every stream fails with SessionClosed. */
@@ -305,7 +284,7 @@ export class Session implements AsyncIterable<MuxStream> {
   shutdown(options: ShutdownOptions = {}): Promise<SessionCloseInfo> {
     let timeout: number;
     try {
-      timeout = shutdownTimeout(options);
+      timeout = resolveShutdown(options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -384,30 +363,7 @@ export class Session implements AsyncIterable<MuxStream> {
       },
       onUnknown: () => c.framesIn++,
     };
-    if (!trace) return handler;
-    // Traced: each frame is reported once, before it is handled.
-    return {
-      onData: (id, flags, payload, offset, length) => {
-        if (offset === 0) trace("in", frameInfo(FrameType.DATA, flags, id, length));
-        handler.onData(id, flags, payload, offset, length);
-      },
-      onRst: (id, code) => {
-        trace("in", frameInfo(FrameType.RST, 0, id, 4, code));
-        handler.onRst(id, code);
-      },
-      onWndInc: (id, increment) => {
-        trace("in", frameInfo(FrameType.WNDINC, 0, id, 4, increment));
-        handler.onWndInc(id, increment);
-      },
-      onGoAway: (last, code, debug) => {
-        trace("in", frameInfo(FrameType.GOAWAY, 0, 0, 8 + debug.length, code, last));
-        handler.onGoAway(last, code, debug);
-      },
-      onUnknown: (type, flags, id, length) => {
-        trace("in", frameInfo(type, flags, id, length));
-        c.framesIn++;
-      },
-    };
+    return trace ? traced(handler, trace) : handler;
   }
 
   private onData(id: number, flags: number, payload: Uint8Array, offset: number, length: number): void {
@@ -443,10 +399,10 @@ export class Session implements AsyncIterable<MuxStream> {
       throw new MuxError(ErrorCode.ProtocolError, `the peer opened stream ${id}, an id of our parity`);
     }
     if (this.streams.has(id)) throw new MuxError(ErrorCode.ProtocolError, `second SYN for stream ${id}`);
-    this.lastRemoteSyn = id;
+    this.goAways.lastRemoteSyn = id;
     // A refused stream is never entered in the table (docs/protocol.md, "Go quirks a port must
     // tolerate": Go leaks it; we must not), so the rest of its frame is dropped.
-    if (this.localGoAway || this.incomingCount >= this.options.maxIncomingStreams) {
+    if (this.goAways.sent || this.incomingCount >= this.options.maxIncomingStreams) {
       this.counters.streamsRefused++;
       this.scheduler.rst(id, ErrorCode.StreamRefused);
       return undefined;
@@ -473,23 +429,17 @@ export class Session implements AsyncIterable<MuxStream> {
 
   /**
    * The peer's GOAWAY: our streams above its last-stream-id were never seen by the peer and never
-   * will be (docs/protocol.md, "Ending a session"). Only a GOAWAY that lowers that id has streams
-   * to fail, and only our own ids in the range it gives up: no frame walks the whole table.
+   * will be (goaway.ts). The range it gives up is looked up id by id, or the table is walked once
+   * when that is shorter.
    */
   private onGoAway(last: number, code: number, debug: Uint8Array): void {
-    this.remoteGoAway = { code, debug };
-    const above = this.goneAwayAbove;
-    if (last >= above) return;
-    this.goneAwayAbove = last;
-    const highest = Math.min(above, this.nextId - 2);
-    let first = last + 1;
-    if (!this.isOwn(first)) first++;
-    if (first > highest) return;
+    const range = this.goAways.receive(last, code, debug, this.nextId);
+    if (range === null) return;
     const doomed: Stream[] = [];
-    if ((highest - first) / 2 + 1 > this.streams.size) {
-      for (const s of this.streams.values()) if (this.isOwn(s.id) && s.id > last && s.id <= highest) doomed.push(s);
+    if ((range.last - range.first) / 2 + 1 > this.streams.size) {
+      for (const s of this.streams.values()) if (this.isOwn(s.id) && s.id >= range.first && s.id <= range.last) doomed.push(s);
     } else {
-      for (let id = first; id <= highest; id += 2) {
+      for (let id = range.first; id <= range.last; id += 2) {
         const s = this.streams.get(id);
         if (s) doomed.push(s);
       }
@@ -560,7 +510,7 @@ export class Session implements AsyncIterable<MuxStream> {
           wire: { code: ErrorCode.PeerEOF, debug: EOF_REASON },
           timeout: ERROR_CLOSE_TIMEOUT,
           // The peer said goodbye first: its end is the expected one.
-          clean: this.remoteGoAway?.code === ErrorCode.NoError,
+          clean: this.goAways.received?.code === ErrorCode.NoError,
           transport: info,
         }),
       // A transport that knows why it failed says so with a MuxError (say, a text message on a
@@ -605,7 +555,7 @@ export class Session implements AsyncIterable<MuxStream> {
     this.endError = err;
     const info: SessionCloseInfo = { code, reason, clean: how.clean ?? false };
     if (how.transport && (how.transport.code !== undefined || how.transport.reason !== undefined)) info.transport = how.transport;
-    if (this.remoteGoAway) info.remote = this.remoteGoAway;
+    if (this.goAways.received) info.remote = this.goAways.received;
     this.heartbeat?.stop(err);
     this.admission.close(err);
     for (const s of this.streams.values()) s.fail(err, true);
@@ -615,7 +565,7 @@ export class Session implements AsyncIterable<MuxStream> {
       this.link.destroy();
       transportClosed = Promise.resolve();
     } else {
-      if (how.wire) void this.scheduler.goAway(this.lastRemoteSyn, how.wire.code, toBytes(how.wire.debug), false);
+      if (how.wire) void this.scheduler.goAway(this.goAways.lastRemoteSyn, how.wire.code, toBytes(how.wire.debug), false);
       transportClosed = this.bounded(this.scheduler.finish(), how.timeout ?? this.options.closeTimeout);
     }
     void transportClosed.then(() => {
@@ -639,18 +589,4 @@ export class Session implements AsyncIterable<MuxStream> {
       });
     });
   }
-}
-
-function shutdownTimeout(options: ShutdownOptions): number {
-  if (typeof options !== "object" || options === null) throw new TypeError("shutdown() takes an options object");
-  for (const key of Object.keys(options)) {
-    if (key !== "timeout" && key !== "code" && key !== "debug") {
-      throw new TypeError(`unknown option "${key}" in shutdown(); known options: timeout, code, debug`);
-    }
-  }
-  const { timeout = DEFAULT_SHUTDOWN_TIMEOUT } = options;
-  if (typeof timeout !== "number" || !(timeout >= 0) || timeout === Infinity) {
-    throw new RangeError(`shutdown(): timeout must be a finite number of ms, got ${String(timeout)}`);
-  }
-  return timeout;
 }

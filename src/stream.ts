@@ -4,6 +4,7 @@ import type { Scheduler } from "./scheduler.js";
 import type { SessionCounters } from "./stats.js";
 import { RecvHalf, type PrefixReader, type RecvHost } from "./stream-recv.js";
 import { SendHalf, SendState, type SendHost } from "./stream-send.js";
+import { checkSendOrder } from "./options.js";
 import type { MuxStream, StreamStats, WaitOptions } from "./types.js";
 import { abortable, signalOf } from "./util/abort.js";
 import { deferred, noop, type Deferred } from "./util/deferred.js";
@@ -268,10 +269,4 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
     this.forgotten = true;
     this.host.forget(this);
   }
-}
-
-/** A sendOrder is any finite number (WebTransport's is an integer; fractions order just as well). */
-export function checkSendOrder(order: unknown): number {
-  if (typeof order !== "number" || !Number.isFinite(order)) throw new TypeError(`sendOrder must be a finite number, got ${String(order)}`);
-  return order;
 }
