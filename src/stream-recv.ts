@@ -143,6 +143,14 @@ export class RecvHalf {
     }
   }
 
+  /**
+   * A chunk already received, taken without a promise (the WHATWG face's pull uses it first), or
+   * undefined when read() would have to wait or settle otherwise.
+   */
+  takeReady(): Uint8Array | undefined {
+    return this.waiting === null && this.queued > 0 ? this.take() : undefined;
+  }
+
   /** The application stops reading: what is buffered is dropped, the peer's further DATA refused. */
   stop(): void {
     if (this.state === RecvState.Stopped || this.state === RecvState.Failed) return;

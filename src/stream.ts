@@ -152,6 +152,10 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
     return this.recv.read();
   }
 
+  readReady(): Uint8Array | undefined {
+    return this.recv.takeReady();
+  }
+
   stopReading(): void {
     this.recv.stop();
   }

@@ -5,6 +5,8 @@ import { copyOf } from "./util/bytes.js";
 export interface DirectIO {
   /** The next chunk, or null at the end (the receive half's read, whatever the face). */
   readChunk(): Promise<Uint8Array | null>;
+  /** A chunk already received, without a promise; undefined if readChunk() is needed. */
+  readReady(): Uint8Array | undefined;
   /** Stops reading: buffered data is dropped, the peer's further DATA is refused. */
   stopReading(): void;
   sendChunk(chunk: Uint8Array): Promise<void>;
@@ -49,6 +51,9 @@ export function readableOf(io: DirectIO): ReadableStream<Uint8Array> {
       start: (c) => void (controller = c),
       pull: (c) => {
         if (leftover !== null) return deliver(c, leftover);
+        // Data that is already here costs no promise: bulk transfers mostly find it waiting.
+        const ready = io.readReady();
+        if (ready !== undefined) return deliver(c, ready);
         return io.readChunk().then((chunk) => {
           if (chunk !== null) return deliver(c, chunk);
           c.close();
