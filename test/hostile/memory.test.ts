@@ -21,6 +21,16 @@ async function fillStreams(attacker: Attacker, ids: number[], payload: Uint8Arra
   }
 }
 
+/** A victim that accepts and never reads, with stream 3 open from the attacker; memory measured then. */
+async function oneAcceptedStream() {
+  const victim = await startVictim({ behaviour: { app: "accept-no-read" } });
+  const attacker = await Attacker.connect(victim.port);
+  await attacker.send(frame.syn(3));
+  await victim.until("accepted", 1, 5_000);
+  await attacker.barrier();
+  return { victim, attacker, before: await victim.report() };
+}
+
 describe("hostile peer: memory", () => {
   it("1-byte DATA frames cut from 64 KiB transport chunks do not pin the chunks", async () => {
     /** 2,000 buffered bytes, each arriving in its own ~64 KiB read (kept as views: ~124 MiB). */
@@ -28,12 +38,7 @@ describe("hostile peer: memory", () => {
     /** Generous: 2,000 copied bytes plus blocks, stream objects and GC noise stay far below this. */
     const MAX_GROWTH = 8 * MiB;
 
-    const victim = await startVictim({ behaviour: { app: "accept-no-read" } });
-    const attacker = await Attacker.connect(victim.port);
-    await attacker.send(frame.syn(3));
-    await victim.until("accepted", 1, 5_000);
-    await attacker.barrier();
-    const before = await victim.report();
+    const { victim, attacker, before } = await oneAcceptedStream();
 
     const block = encode([frame.data(3, new Uint8Array([0x61])), frame.unknown(0x5, 64 * KiB)]);
     await attacker.flood(block, FRAMES, 30_000);
@@ -59,12 +64,7 @@ describe("hostile peer: memory", () => {
     /** … plus this much for stream objects and measurement noise. */
     const SLACK = 1 * MiB;
 
-    const victim = await startVictim({ behaviour: { app: "accept-no-read" } });
-    const attacker = await Attacker.connect(victim.port);
-    await attacker.send(frame.syn(3));
-    await victim.until("accepted", 1, 5_000);
-    await attacker.barrier();
-    const before = await victim.report();
+    const { victim, attacker, before } = await oneAcceptedStream();
 
     // Sizes 1..500 bytes in a fixed scramble, exactly one window in all.
     const frames = [];

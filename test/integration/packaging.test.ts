@@ -163,6 +163,34 @@ describe("the package as built", () => {
   });
 });
 
+/** The repository's TypeScript and the oldest the package supports (test/typescript-oldest). */
+const TYPESCRIPTS = [
+  ["the repository's TypeScript", join(root, "node_modules", "typescript", "bin", "tsc")],
+  ["TypeScript 5.0, the oldest supported", join(root, "test", "typescript-oldest", "node_modules", "typescript", "bin", "tsc")],
+] as const;
+
+/** Type-checks `source` in the consumer project with `tscPath`, strict, NodeNext, with the given typings. */
+async function typeCheck(name: string, tscPath: string, source: string, typings: { types: string[]; typeRoots?: string[] }): Promise<void> {
+  await writeFile(join(project, `consumer-${name}.ts`), source);
+  const tsconfig = {
+    compilerOptions: {
+      strict: true,
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      lib: ["ES2022", "DOM", "DOM.Iterable"],
+      ...typings,
+      noEmit: true,
+      skipLibCheck: false,
+    },
+    files: [`consumer-${name}.ts`],
+  };
+  await writeFile(join(project, `tsconfig.${name}.json`), JSON.stringify(tsconfig));
+  const tsc = new RuntimeProcess(process.execPath, [tscPath, "-p", `tsconfig.${name}.json`], { cwd: project, timeoutMs: 60_000 });
+  const exit = await tsc.exited;
+  expect(exit.code, tsc.output()).toBe(0);
+}
+
 describe("the packed package (npm pack), installed into a consumer project", () => {
   it("is built by npm pack itself from a clean copy with no dist/, and carries code, types and sources", () => {
     expect(copyHadDist).toBe(false);
@@ -209,31 +237,10 @@ export const tracing: SessionOptions = { onFrame: (direction, frame) => console.
 export const dialled: Promise<m0.Session> = connect("wss://example.test/mux", { windowSize: 1 << 20 });
 `;
 
-  for (const [version, tscPath] of [
-    ["the repository's TypeScript", join(root, "node_modules", "typescript", "bin", "tsc")],
-    ["TypeScript 5.0, the oldest supported", join(root, "test", "typescript-oldest", "node_modules", "typescript", "bin", "tsc")],
-  ] as const) {
+  for (const [version, tscPath] of TYPESCRIPTS) {
     it(`type-checks for a consumer without any runtime's typings (types: [], NodeNext) with ${version}`, async () => {
-      const name = version.startsWith("TypeScript 5.0") ? "oldest" : "newest";
-      await writeFile(join(project, `consumer-${name}.ts`), consumer);
-      const tsconfig = {
-        compilerOptions: {
-          strict: true,
-          target: "ES2022",
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          lib: ["ES2022", "DOM", "DOM.Iterable"],
-          types: [],
-          noEmit: true,
-          skipLibCheck: false,
-        },
-        files: [`consumer-${name}.ts`],
-      };
-      await writeFile(join(project, `tsconfig.${name}.json`), JSON.stringify(tsconfig));
-      const tsc = new RuntimeProcess(process.execPath, [tscPath, "-p", `tsconfig.${name}.json`], { cwd: project, timeoutMs: 60_000 });
-      const exit = await tsc.exited;
-      expect(exit.code, tsc.output()).toBe(0);
-      if (name === "oldest") {
+      await typeCheck(version.startsWith("TypeScript 5.0") ? "oldest" : "newest", tscPath, consumer, { types: [] });
+      if (version.startsWith("TypeScript 5.0")) {
         const { stdout } = await run(process.execPath, [tscPath, "--version"]);
         expect(stdout).toContain("Version 5.0.");
       }
@@ -256,31 +263,10 @@ export async function main(): Promise<void> {
   await server.close({ drain: true });
 }
 `;
-  for (const [version, tscPath] of [
-    ["the repository's TypeScript", join(root, "node_modules", "typescript", "bin", "tsc")],
-    ["TypeScript 5.0, the oldest supported", join(root, "test", "typescript-oldest", "node_modules", "typescript", "bin", "tsc")],
-  ] as const) {
+  for (const [version, tscPath] of TYPESCRIPTS) {
     it(`type-checks a Node consumer of streamux/node (types: ["node"]) with ${version}`, async () => {
-      const name = version.startsWith("TypeScript 5.0") ? "node-oldest" : "node-newest";
-      await writeFile(join(project, `consumer-${name}.ts`), nodeConsumer);
-      const tsconfig = {
-        compilerOptions: {
-          strict: true,
-          target: "ES2022",
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          lib: ["ES2022", "DOM", "DOM.Iterable"],
-          types: ["node"],
-          typeRoots: [join(root, "node_modules", "@types")],
-          noEmit: true,
-          skipLibCheck: false,
-        },
-        files: [`consumer-${name}.ts`],
-      };
-      await writeFile(join(project, `tsconfig.${name}.json`), JSON.stringify(tsconfig));
-      const tsc = new RuntimeProcess(process.execPath, [tscPath, "-p", `tsconfig.${name}.json`], { cwd: project, timeoutMs: 60_000 });
-      const exit = await tsc.exited;
-      expect(exit.code, tsc.output()).toBe(0);
+      const types = { types: ["node"], typeRoots: [join(root, "node_modules", "@types")] };
+      await typeCheck(version.startsWith("TypeScript 5.0") ? "node-oldest" : "node-newest", tscPath, nodeConsumer, types);
     }, 70_000);
   }
 
