@@ -27,7 +27,9 @@ export async function startTunnelServer(host: string, types: number[]): Promise<
     for await (const session of agents) {
       void agent?.shutdown(); // one agent at a time: a new one (a reconnect) replaces the old
       agent = session;
-      void session.closed.then(() => agent === session && (agent = null));
+      void session.closed.then(() => {
+        if (agent === session) agent = null;
+      });
       agentArrived();
     }
   })();
