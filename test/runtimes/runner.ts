@@ -122,6 +122,16 @@ export class RuntimeProcess {
       // Already gone.
     }
   }
+
+  /** Sends `signal` to the child alone (say SIGINT, as Ctrl-C would), to see how it stops. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.done || this.child.pid === undefined) return;
+    try {
+      process.kill(this.child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /** Runs a child to its end; throws with its output unless it exits with code 0. */

@@ -2,7 +2,8 @@
  * A Worker that multiplexes over one WebSocket: it accepts the connection, runs a streamux server
  * session on it, and echoes every stream the client opens.
  *
- *   npx wrangler dev            (from this folder; wrangler.toml points here)
+ *   npm run example examples/worker/main.ts     (from the repository's root: under workerd, with a client)
+ *   npx wrangler dev                            (from this folder; wrangler.toml points here)
  *
  * A client, in a browser or Node (with the `ws` package):
  *

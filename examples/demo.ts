@@ -1,13 +1,21 @@
-// The main demo (`npm start`): a streamux server on loopback speaking over TCP and WebSocket, a
-// client over each, streams in both directions, HTTP carried over a mux stream, and a report.
-import http from "node:http";
+/**
+ * The main demo: a streamux server on loopback speaking over TCP and WebSocket, a client over each,
+ * streams in both directions, HTTP carried over a mux stream, heartbeat round trips, and a report.
+ *
+ *   npm start
+ *
+ * (which builds the package and runs `node --import ./examples/support/register.mjs examples/demo.ts`)
+ */
 import { createHash, randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
-import { Session } from "streamux";
+import { Session, type MuxStream } from "streamux";
 import { dial, listen, toDuplex } from "streamux/node";
-import { fromWebSocket } from "streamux/websocket";
+import { connect, fromWebSocket } from "streamux/websocket";
 
-// Typed streams tell the server what each stream is for (muxado's TypedStreamSession).
+// Typed streams tell the server what each stream is for (muxado's TypedStreamSession); both sides
+// must be typed, and the heartbeat (ping()) needs it too.
 const ECHO = 1;
 const HTTP = 2;
 const NOTE = 3;
@@ -15,20 +23,21 @@ const ECHO_STREAMS = 16;
 const ECHO_BYTES = 1 << 20;
 
 const text = new TextEncoder();
-const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex").slice(0, 16);
-const mib = (n) => (n / 1048576).toFixed(1);
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+const mib = (n: number) => (n / 1048576).toFixed(1);
 
-// ---- the server: one HTTP app, reached through mux streams; echo; a note opened back ----------
+// ---- the server: one HTTP app, reached through mux streams; echo; a note opened back ------------
+
 const app = http.createServer((req, res) => {
   let body = 0;
-  req.on("data", (c) => (body += c.length));
+  req.on("data", (chunk: Buffer) => (body += chunk.length));
   req.on("end", () => {
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify({ method: req.method, url: req.url, bodyBytes: body, servedBy: "http.Server over a mux stream" }));
   });
 });
 
-async function serve(session, via) {
+async function serve(session: Session, via: string): Promise<void> {
   // Reverse direction: the server opens a stream to the client (what a reverse tunnel does).
   const note = await session.open({ type: NOTE });
   await note.write(text.encode(`hello from the server, over ${via}`));
@@ -48,26 +57,31 @@ void (async () => {
 const wsHttp = http.createServer((_req, res) => res.writeHead(426).end());
 const wss = new WebSocketServer({ server: wsHttp });
 wss.on("connection", (ws) => void serve(Session.server(fromWebSocket(ws), { typed: true }), "WebSocket"));
-await new Promise((resolve) => wsHttp.listen(0, "127.0.0.1", resolve));
+await new Promise<void>((resolve) => wsHttp.listen(0, "127.0.0.1", resolve));
 
 // ---- the clients ---------------------------------------------------------------------------------
-async function echoOne(session) {
+
+async function readAll(stream: MuxStream): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream.readable) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+async function echoOne(session: Session): Promise<number> {
   const stream = await session.open({ type: ECHO });
   const data = randomBytes(ECHO_BYTES);
   const writing = (async () => {
-    const w = stream.writable.getWriter();
-    for (let at = 0; at < data.length; at += 64 * 1024) await w.write(data.subarray(at, at + 64 * 1024));
-    await w.close();
+    const writer = stream.writable.getWriter();
+    for (let at = 0; at < data.length; at += 64 * 1024) await writer.write(data.subarray(at, at + 64 * 1024));
+    await writer.close();
   })();
-  const chunks = [];
-  for await (const chunk of stream.readable) chunks.push(chunk);
+  const back = await readAll(stream);
   await writing;
-  const back = Buffer.concat(chunks);
   if (sha256(back) !== sha256(data)) throw new Error(`stream ${stream.id}: echo differs`);
   return back.length;
 }
 
-async function httpOverStream(session) {
+async function httpOverStream(session: Session): Promise<{ status: number | undefined; body: unknown }> {
   const stream = await session.open({ type: HTTP });
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -75,7 +89,7 @@ async function httpOverStream(session) {
       (res) => {
         let body = "";
         res.setEncoding("utf8");
-        res.on("data", (c) => (body += c));
+        res.on("data", (chunk: string) => (body += chunk));
         res.on("end", () => resolve({ status: res.statusCode, body: JSON.parse(body) }));
       },
     );
@@ -84,19 +98,17 @@ async function httpOverStream(session) {
   });
 }
 
-async function exercise(session, via) {
-  const heartbeats = [];
+async function exercise(session: Session, via: string): Promise<void> {
   const noteArrived = (async () => {
     const note = await session.accept();
-    let msg = "";
-    for await (const chunk of note.readable) msg += new TextDecoder().decode(chunk);
-    return { id: note.id, msg };
+    return { id: note.id, msg: new TextDecoder().decode(await readAll(note)) };
   })();
   const t0 = performance.now();
   const sizes = await Promise.all(Array.from({ length: ECHO_STREAMS }, () => echoOne(session)));
   const seconds = (performance.now() - t0) / 1000;
   const echoed = sizes.reduce((a, b) => a + b, 0);
   const web = await httpOverStream(session);
+  const heartbeats: number[] = [];
   for (let i = 0; i < 3; i++) heartbeats.push(await session.ping());
   const note = await noteArrived;
   await session.close();
@@ -106,14 +118,15 @@ async function exercise(session, via) {
   console.log(`  HTTP over a mux stream: ${web.status} ${JSON.stringify(web.body)}`);
   console.log(`  stream ${note.id} opened by the server: "${note.msg}"`);
   console.log(`  heartbeat RTT: ${heartbeats.map((ms) => ms.toFixed(2) + " ms").join(", ")}`);
-  console.log(`  closed: code ${closed.code} (${closed.reason})`);
+  console.log(`  closed: code ${closed.code} (${closed.reason}), clean: ${closed.clean}`);
 }
 
-const tcpAddr = tcpServer.address();
-console.log(`streamux demo: server on tcp://127.0.0.1:${tcpAddr.port} and ws://127.0.0.1:${wsHttp.address().port}`);
-await exercise(await dial({ host: "127.0.0.1", port: tcpAddr.port, typed: true }), "over TCP (streamux/node)");
-const ws = new WebSocket(`ws://127.0.0.1:${wsHttp.address().port}`);
-await exercise(Session.client(fromWebSocket(ws), { typed: true }), "over WebSocket (streamux/websocket, ws package)");
+const tcpPort = tcpServer.address().port;
+const wsPort = (wsHttp.address() as AddressInfo).port;
+console.log(`streamux demo: server on tcp://127.0.0.1:${tcpPort} and ws://127.0.0.1:${wsPort}`);
+await exercise(await dial({ host: "127.0.0.1", port: tcpPort, typed: true }), "over TCP (streamux/node)");
+// Node 20 has no global WebSocket: connect() is given the ws package's.
+await exercise(await connect(`ws://127.0.0.1:${wsPort}`, { WebSocket, typed: true }), "over WebSocket (streamux/websocket, ws package)");
 
 await tcpServer.close();
 wss.close();
