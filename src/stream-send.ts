@@ -44,6 +44,8 @@ export class SendHalf implements Sender, Completion {
   queuedBytes = 0;
   /** Our SYN has gone out, or the peer opened the stream (then ours is never sent). */
   synSent: boolean;
+  /** An empty write asked for the SYN to go out now, before any data (see write()). */
+  private synDue = false;
   /** Bytes we may still send: the peer's credit. */
   credit: number;
   /** The chunk being framed, how far, and who waits for it. */
@@ -76,7 +78,15 @@ export class SendHalf implements Sender, Completion {
    */
   write(chunk: Uint8Array): Promise<void> {
     if (this.state === SendState.Failed) return Promise.reject(this.error);
-    if (chunk.length === 0) return Promise.resolve();
+    if (chunk.length === 0) {
+      // An empty write announces a stream never written to: the SYN goes out at once, so the peer
+      // learns of it before there is data (a protocol whose other side speaks first needs that).
+      if (!this.synSent && this.sending === null && this.state === SendState.Open) {
+        this.synDue = true;
+        this.host.scheduler.enqueue(this);
+      }
+      return Promise.resolve();
+    }
     this.queuedBytes += chunk.length;
     this.host.counters.queuedBytes += chunk.length;
     const done = deferred();
@@ -113,7 +123,7 @@ export class SendHalf implements Sender, Completion {
   sendable(): boolean {
     if (this.state === SendState.Failed || this.state === SendState.Closed) return false;
     if (this.sending !== null) return this.credit > 0;
-    return this.state === SendState.Closing;
+    return this.state === SendState.Closing || (this.synDue && !this.synSent);
   }
 
   emit(out: Output, quantum: number): number {
@@ -122,6 +132,7 @@ export class SendHalf implements Sender, Completion {
       this.synSent = true;
       flags = Flag.SYN;
     }
+    this.synDue = false;
     const id = this.host.id;
     if (this.sending !== null) {
       // One frame per chunk (or piece of one), as many chunks as the quantum and credit allow.
@@ -144,6 +155,8 @@ export class SendHalf implements Sender, Completion {
     }
     // Never SYN and FIN in one frame: a Go peer that gets SYN+FIN can never answer on the stream.
     if (flags & Flag.SYN) out.header(0, FrameType.DATA, Flag.SYN, id);
+    // Only the SYN was due (an empty write): the stream stays open.
+    if (this.state !== SendState.Closing) return 0;
     out.header(0, FrameType.DATA, Flag.FIN, id);
     this.state = SendState.Closed;
     this.finDone?.resolve();

@@ -64,3 +64,26 @@ describe("opening a stream", () => {
     expect(await peer.nextFrame()).toEqual(frame.data(2, "ok", 0));
   });
 });
+
+describe("announcing a stream before its first data", () => {
+  it("an empty write on a stream never written to sends an empty SYN at once; data follows without a second SYN", async () => {
+    const { session, peer } = startSession("client");
+    const s = await session.open();
+    await s.write(new Uint8Array(0));
+    expect(await peer.nextFrame()).toEqual(frame.syn(3));
+    await s.write(bytes("later"));
+    expect(await peer.nextFrame()).toEqual(frame.data(3, "later"));
+    // Once announced (or written to), an empty write sends nothing more.
+    await s.write(new Uint8Array(0));
+    expect(await peer.barrier()).toEqual([]);
+  });
+
+  it("the peer can accept the announced stream and speak first on it", async () => {
+    const { session, peer } = startSession("server");
+    const s = await session.open();
+    await s.write(new Uint8Array(0));
+    await peer.expectFrame(is.syn(2), "the SYN");
+    await peer.send(frame.data(2, "220 ready"));
+    expect(new TextDecoder().decode((await within(s.read(), "the peer's greeting"))!)).toBe("220 ready");
+  });
+});
