@@ -205,7 +205,7 @@ export class NodeWebSocket implements WebSocketLike {
     else if (lengthBytes === 8) frame.writeBigUInt64BE(BigInt(length), 2);
     if (this.masking) {
       const key = frame.subarray(2 + lengthBytes, headerLength);
-      randomFillSync(key);
+      maskKey(key);
       // Copied first, then masked in place: source and target then share their alignment.
       const body = frame.subarray(headerLength);
       body.set(payload);
@@ -403,6 +403,19 @@ class FrameParser {
     this.dead = true;
     this.events.error(code, message);
   }
+}
+
+/** Masking keys come from a pool of random bytes, refilled from the CSPRNG when spent. */
+const keyPool = Buffer.alloc(8192);
+let keyPoolAt = keyPool.length;
+
+function maskKey(into: Uint8Array): void {
+  if (keyPoolAt + 4 > keyPool.length) {
+    randomFillSync(keyPool);
+    keyPoolAt = 0;
+  }
+  into.set(keyPool.subarray(keyPoolAt, keyPoolAt + 4));
+  keyPoolAt += 4;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
