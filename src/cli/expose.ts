@@ -27,6 +27,8 @@ import { onStopSignals } from "./signals.js";
 
 /** How long connecting and the hello may take before the attempt counts as failed. */
 const HANDSHAKE_TIMEOUT_MS = 15_000;
+/** A session that lived this long resets the reconnection delays. */
+const STABLE_SESSION_MS = 5_000;
 /** How long the server has to send a connection's header. */
 const HEADER_TIMEOUT_MS = 10_000;
 
@@ -56,7 +58,7 @@ class Agent {
   private closedIn = 0;
   private closedOut = 0;
   private idle: (() => void) | null = null;
-  private connected = false;
+  private state: "connecting" | "connected" | "reconnecting" = "connecting";
 
   constructor(
     private readonly options: ExposeOptions,
@@ -85,8 +87,10 @@ class Agent {
       let reason: string;
       try {
         const session = await this.handshake();
-        backoff.reset();
+        const readyAt = performance.now();
         const info = await this.serveSession(session);
+        // A session that lasted starts the delays afresh; one that keeps dying at once does not.
+        if (performance.now() - readyAt >= STABLE_SESSION_MS) backoff.reset();
         if (stop.aborted) break;
         reason = closeText(info, "server");
         this.output.event("disconnected", `session lost (${reason})`, { reason });
@@ -98,6 +102,7 @@ class Agent {
         if (stop.aborted) break;
         reason = err instanceof Error ? err.message : String(err);
       }
+      this.state = "reconnecting";
       const delay = backoff.next();
       this.output.event("reconnecting", `reconnecting to ${this.options.server.href} in ${(delay / 1000).toFixed(1)} s (attempt ${backoff.attempts}: ${reason})`, {
         attempt: backoff.attempts,
@@ -140,7 +145,7 @@ class Agent {
       const publicAddress = hostPort(host, answer.port);
       this.session = session;
       this.control = control;
-      this.connected = true;
+      this.state = "connected";
       this.output.event("ready", `forwarding ${publicAddress} -> ${this.local}`, { public: publicAddress, local: this.local, name: this.name });
       return session;
     } catch (err) {
@@ -168,7 +173,7 @@ class Agent {
       }
     })().catch(() => {});
     const info = await session.closed;
-    this.connected = false;
+    this.state = "reconnecting";
     this.session = null;
     this.control = null;
     return info;
@@ -231,7 +236,6 @@ class Agent {
       fromLocal += socket.bytesRead;
     }
     const rtt = this.session?.stats().rttMs;
-    const state = this.connected ? "connected" : "reconnecting";
-    return `${state} | ${this.sockets.size} open | in ${formatBytes(toLocal)} | out ${formatBytes(fromLocal)} | rtt ${rtt === undefined ? "-" : `${rtt.toFixed(1)} ms`}`;
+    return `${this.state} | ${this.sockets.size} open | in ${formatBytes(toLocal)} | out ${formatBytes(fromLocal)} | rtt ${rtt === undefined ? "-" : `${rtt.toFixed(1)} ms`}`;
   }
 }

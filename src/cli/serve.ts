@@ -109,6 +109,7 @@ class TunnelServer {
       };
       const httpServer = tlsOptions ? https.createServer(tlsOptions, onRequest) : http.createServer(onRequest);
       httpServer.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+        socket.on("error", () => {});
         if (this.draining) return void socket.destroy();
         const websocket = acceptUpgrade(req, socket, head);
         if (!websocket) return;
