@@ -318,6 +318,8 @@ class FrameParser {
   /** Opcode of the data message in progress (for continuation frames): 1 text, 2 binary, 0 none. */
   private message = 0;
   private control: Uint8Array[] = [];
+  /** Bytes of the data message in progress so far. */
+  private messageBytes = 0;
   private fin = false;
   private dead = false;
 
@@ -340,7 +342,10 @@ class FrameParser {
       if (this.key) mask(part, part, this.key, this.offset);
       this.offset += take;
       if (this.opcode >= 0x8) this.control.push(part.slice());
-      else if (take > 0) this.events.data(part, this.message === 1);
+      else if (take > 0) {
+        this.messageBytes += take;
+        this.events.data(part, this.message === 1);
+      }
       if (this.remaining === 0) this.endFrame();
     }
   }
@@ -395,7 +400,10 @@ class FrameParser {
       const payload = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
       this.events.control(this.opcode, payload);
     } else if (this.fin) {
+      // An empty message is still a message.
+      if (this.messageBytes === 0) this.events.data(new Uint8Array(0), this.message === 1);
       this.message = 0;
+      this.messageBytes = 0;
     }
   }
 
