@@ -78,6 +78,8 @@ class TunnelServer {
   private readonly policy: PortPolicy;
   private readonly tunnels = new Map<string, Tunnel>();
   private readonly byPort = new Map<number, Tunnel>();
+  /** Tunnel keys whose port is being bound now. */
+  private readonly admitting = new Set<string>();
   private readonly listeners: Array<net.Server | http.Server> = [];
   /** Sessions not yet past their hello, closed at once when draining. */
   private readonly pending = new Set<Session>();
@@ -225,6 +227,7 @@ class TunnelServer {
     }
     // An agent without a name cannot be recognised when it comes back: its port is not kept.
     const key = hello.name ? `${tokenIndex}\u0000${hello.name}` : `\u0000${Math.random()}`;
+    if (this.admitting.has(key)) throw new Refused(RefusalCode.PortInUse, `an agent named "${hello.name}" is connecting already`);
     const existing = this.tunnels.get(key);
     if (existing) {
       if (existing.agent) throw new Refused(RefusalCode.PortInUse, `an agent named "${hello.name}" is already connected (port ${existing.port})`);
@@ -237,16 +240,21 @@ class TunnelServer {
     }
     if (hello.port !== undefined && this.byPort.has(hello.port)) throw new Refused(RefusalCode.PortInUse, `port ${hello.port} is held by another agent`);
 
-    const tunnel: Tunnel = { key, port: 0, listener: null as unknown as net.Server, agent: null, grace: undefined };
+    // Connections come from the next turn of the event loop on, when `tunnel` is set.
+    let tunnel!: Tunnel;
+    let listener: net.Server;
+    this.admitting.add(key);
     try {
-      tunnel.listener = await this.policy.bind(this.options.control.host, hello.port, (p) => this.byPort.has(p), (socket) => this.onPublic(tunnel, socket));
+      listener = await this.policy.bind(this.options.control.host, hello.port, (p) => this.byPort.has(p), (socket) => this.onPublic(tunnel, socket));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
         throw new Refused(RefusalCode.PortInUse, hello.port ? `port ${hello.port} is in use` : "no free port is left");
       }
       throw err;
+    } finally {
+      this.admitting.delete(key);
     }
-    tunnel.port = (tunnel.listener.address() as net.AddressInfo).port;
+    tunnel = { key, port: (listener.address() as net.AddressInfo).port, listener, agent: null, grace: undefined };
     if (this.draining) {
       tunnel.listener.close();
       throw new Refused(RefusalCode.ShuttingDown, "the server is shutting down");

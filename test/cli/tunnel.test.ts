@@ -101,7 +101,7 @@ describe.each([
       `256 MiB download: direct ${base.toFixed(0)} MiB/s; through the tunnel over ${transport} ${through.mibPerSecond.toFixed(0)} MiB/s ` +
         `(${(through.mibPerSecond / base).toFixed(2)}x, ${(through.ms / 1000).toFixed(2)} s)`,
     );
-  }, 30_000);
+  }, 45_000);
 
   it("passes a half-close on: the client's FIN reaches the service, whose answer still comes back", async () => {
     const reverser = await startReverser();
@@ -178,6 +178,56 @@ describe("streamux tunnel serve on SIGTERM", () => {
     await agent.next("reconnecting");
     agent.signal("SIGINT");
     expect((await agent.exited).code).toBe(0);
+  }, 20_000);
+});
+
+describe("streamux tunnel expose when its server fails", () => {
+  it("notices a frozen server by its heartbeat, and comes back once a server runs again on that port", async () => {
+    const control = await freePort();
+    const first = spawnCli(["tunnel", "serve", "--control", `127.0.0.1:${control}`, "--token", TOKEN]);
+    await first.next("listening");
+    const agent = startAgent(`tcp://127.0.0.1:${control}`, "agent-heartbeat", ["--heartbeat", "0.5"]);
+    await agent.next("ready");
+
+    first.signal("SIGSTOP");
+    const lost = await agent.next("disconnected", () => true, { timeoutMs: 5000 });
+    expect(lost.reason).toMatch(/heartbeat timed out/);
+    await agent.next("reconnecting");
+    first.kill();
+    await first.exited;
+
+    const second = spawnCli(["tunnel", "serve", "--control", `127.0.0.1:${control}`, "--token", TOKEN]);
+    const mark = agent.mark();
+    const ready = await agent.next("ready", () => true, { after: mark, timeoutMs: 15_000 });
+    expect(await get(publicPort(ready), "/hello?i=again")).toEqual({ status: 200, body: "hello again" });
+    agent.kill();
+    second.kill();
+  }, 30_000);
+
+  it("drains on SIGINT (new connections refused, open ones go on), and a second SIGINT ends it at once", async () => {
+    const server = await startServer();
+    const agent = startAgent(`tcp://${server.tcp}`, "agent-sigint");
+    const port = publicPort(await agent.next("ready"));
+    const arrived = local.slowArrived();
+    const slow = get(port, "/slow");
+    await arrived;
+
+    let slowSettled = false;
+    slow.then(
+      () => (slowSettled = true),
+      () => (slowSettled = true),
+    );
+    agent.signal("SIGINT");
+    expect((await agent.next("draining")).connections).toBe(1);
+    // The agent sent GOAWAY: the server cannot open a stream for a new connection and resets it.
+    await expect(get(port, "/hello?i=refused")).rejects.toThrow(/ECONNRESET|socket hang up/);
+    expect(slowSettled).toBe(false);
+    agent.signal("SIGINT");
+    expect(await agent.exited).toEqual({ code: 130, signal: null });
+    // Ended at once: the request in flight fails rather than waiting.
+    await expect(slow).rejects.toThrow();
+    local.releaseSlow();
+    server.proc.kill();
   }, 20_000);
 });
 
