@@ -34,8 +34,9 @@ export class CliProcess {
   private waiters: Array<{ match(e: CliEvent): boolean; resolve(e: CliEvent): void; reject(err: Error): void }> = [];
   private done = false;
 
-  constructor(args: string[], options: { timeoutMs: number; env?: Record<string, string> }) {
-    this.child = spawn(process.execPath, [cliPath, ...args], {
+  /** `script`: another Node script that prints JSON events (default: the command). */
+  constructor(args: string[], options: { timeoutMs: number; env?: Record<string, string>; script?: string }) {
+    this.child = spawn(process.execPath, [options.script ?? cliPath, ...args], {
       cwd: root,
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,41 +1,14 @@
-import { createCipheriv, createHash } from "node:crypto";
+import { createHash } from "node:crypto";
 import * as http from "node:http";
 import * as net from "node:net";
 
-/** Size of the bulk download. */
+/** Size of the bulk download (test/cli/bulk-server.mjs serves it). */
 export const BULK_BYTES = 256 * 1024 * 1024;
-const CHUNK = 1024 * 1024;
-const KEY = Buffer.alloc(16, 7);
-const IV = Buffer.alloc(16, 3);
 
 /**
- * The bulk body, made once and kept (so sending it costs the service nothing but the writes):
- * AES-128-CTR's keystream in 1 MiB chunks, so every MiB differs and nothing repeats.
- */
-let body: { chunks: Buffer[]; sha256: string } | undefined;
-function bulk(): { chunks: Buffer[]; sha256: string } {
-  if (body) return body;
-  const cipher = createCipheriv("aes-128-ctr", KEY, IV);
-  const zero = Buffer.alloc(CHUNK);
-  const hash = createHash("sha256");
-  const chunks: Buffer[] = [];
-  for (let left = BULK_BYTES; left > 0; left -= CHUNK) {
-    const chunk = cipher.update(zero);
-    hash.update(chunk);
-    chunks.push(chunk);
-  }
-  return (body = { chunks, sha256: hash.digest("hex") });
-}
-
-/** SHA-256 of the bulk body. */
-export function bulkSha256(): string {
-  return bulk().sha256;
-}
-
-/**
- * The service the agents expose, on loopback: GET /hello?i=N answers "hello N"; /bulk sends the
- * 256 MiB body; /hold sends its headers and a first line and never ends; /slow waits for
- * `releaseSlow()` (its arrival is `slowArrived`).
+ * The service the agents expose, on loopback: GET /hello?i=N answers "hello N"; /hold sends its
+ * headers and a first line and never ends; /slow waits for `releaseSlow()` (its arrival is
+ * `slowArrived`).
  */
 export class LocalService {
   readonly server: http.Server;
@@ -47,17 +20,6 @@ export class LocalService {
       const url = new URL(req.url ?? "/", "http://local");
       if (url.pathname === "/hello") {
         res.end(`hello ${url.searchParams.get("i")}`);
-      } else if (url.pathname === "/bulk") {
-        res.writeHead(200, { "content-length": BULK_BYTES, "content-type": "application/octet-stream" });
-        const { chunks } = bulk();
-        let i = 0;
-        const pump = () => {
-          while (i < chunks.length) {
-            if (!res.write(chunks[i++])) return void res.once("drain", pump);
-          }
-          res.end();
-        };
-        pump();
       } else if (url.pathname === "/hold") {
         res.writeHead(200, { "content-type": "text/plain" });
         res.write("started\n");
@@ -119,13 +81,13 @@ export function get(port: number, path: string, agent: http.Agent | false = fals
   });
 }
 
-/** Downloads /bulk: its SHA-256, its size and the MiB/s from request to last byte. */
-export function download(port: number): Promise<{ sha256: string; bytes: number; ms: number; mibPerSecond: number }> {
+/** Downloads /bulk (or /warm): its SHA-256, its size and the MiB/s from request to last byte. */
+export function download(port: number, path = "/bulk"): Promise<{ sha256: string; bytes: number; ms: number; mibPerSecond: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const hash = createHash("sha256");
     let bytes = 0;
-    const req = http.get({ host: "127.0.0.1", port, path: "/bulk", agent: false }, (res) => {
+    const req = http.get({ host: "127.0.0.1", port, path, agent: false }, (res) => {
       res.on("data", (chunk: Buffer) => {
         bytes += chunk.length;
         hash.update(chunk);
