@@ -213,15 +213,15 @@ class Agent {
   private async stop(signal: string): Promise<void> {
     this.stopping.abort();
     const session = this.session;
+    // shutdown() sends GOAWAY and refuses new streams both ways; it would also wait for the
+    // heartbeat's own stream, so the connections are counted here and the session closed after them.
+    if (session) void session.shutdown({ timeout: this.options.drainMs });
+    this.control?.closeWrite().catch(() => {});
     this.output.event("draining", `${signal}: finishing ${this.sockets.size} connection(s) (again to stop at once)`, {
       signal,
       connections: this.sockets.size,
     });
     if (!session) return;
-    // shutdown() sends GOAWAY and refuses new streams both ways; it would also wait for the
-    // heartbeat's own stream, so the connections are counted here and the session closed after them.
-    void session.shutdown({ timeout: this.options.drainMs });
-    this.control?.closeWrite().catch(() => {});
     const deadline = setTimeout(() => this.idle?.(), this.options.drainMs);
     if (this.sockets.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     clearTimeout(deadline);
