@@ -1,5 +1,6 @@
 import { MAX_STREAM_ID } from "./frame/constants.js";
 import type { GoAwayInfo } from "./types.js";
+import { deferred } from "./util/deferred.js";
 
 /**
  * GOAWAY both ways (docs/protocol.md, "Ending a session"): the last-stream-id this side reports,
@@ -13,11 +14,18 @@ export class GoAways {
   sent = false;
   /** The peer's GOAWAY, if one arrived: our opens fail from then on. */
   received: GoAwayInfo | undefined = undefined;
+  /** Resolves with the peer's first GOAWAY; stays pending if none comes. */
+  private readonly first = deferred<GoAwayInfo>(true);
   /** The lowest last-stream-id the peer named: our streams above it are already given up. */
   private givenUpAbove = MAX_STREAM_ID;
 
   constructor(private readonly isClient: boolean) {
     this.lastRemoteSyn = isClient ? 0 : 1;
+  }
+
+  /** The peer's first GOAWAY, when it comes. */
+  get whenReceived(): Promise<GoAwayInfo> {
+    return this.first.promise;
   }
 
   /**
@@ -28,6 +36,7 @@ export class GoAways {
    */
   receive(last: number, code: number, debug: Uint8Array, nextOwnId: number): { first: number; last: number } | null {
     this.received = { code, debug };
+    this.first.resolve(this.received);
     const above = this.givenUpAbove;
     if (last >= above) return null;
     this.givenUpAbove = last;

@@ -15,6 +15,7 @@ import { Stream, type StreamHost } from "./stream.js";
 import { linkFromStreams } from "./link/from-streams.js";
 import type { Link, LinkSink, Transport } from "./link/link.js";
 import type {
+  GoAwayInfo,
   MuxStream,
   OpenOptions,
   SessionCloseInfo,
@@ -122,6 +123,8 @@ export class Session implements AsyncIterable<MuxStream> {
   private readonly trace: SessionOptions["onFrame"];
   /** shutdown(): resolved once the stream table is empty. */
   private drained: (() => void) | null = null;
+  /** Heartbeat streams in the table (ours and the peer's): the session's own, never the application's. */
+  private heartbeatStreams = 0;
   private shuttingDown = false;
 
   private constructor(transport: Transport, options: SessionOptions | undefined, isClient: boolean) {
@@ -152,6 +155,7 @@ export class Session implements AsyncIterable<MuxStream> {
           reserve: () => this.admission.reserve(),
           release: () => this.admission.release(),
           admit: (s) => this.admission.offer(s),
+          heartbeat: () => this.heartbeatStreams++,
         })
       : null;
     this.nextId = isClient ? 3 : 2;
@@ -214,9 +218,19 @@ export class Session implements AsyncIterable<MuxStream> {
     const stream = new Stream(this.host, id, false);
     stream.sendOrder = sendOrder;
     this.streams.set(id, stream);
-    this.counters.streamsOpened++;
+    if (type === HEARTBEAT_TYPE) this.heartbeatStreams++;
+    else this.counters.streamsOpened++;
     this.typing?.opened(stream, type);
     return Promise.resolve(stream);
+  }
+
+  /**
+   * Resolves with the peer's GOAWAY once one arrives, while the session is still open: the peer
+   * opens no more streams, and refuses new ones from this side (open() fails with RemoteGoneAway);
+   * streams it has seen carry on. Never rejects; stays pending if the session ends without one.
+   */
+  get goneAway(): Promise<GoAwayInfo> {
+    return this.goAways.whenReceived;
   }
 
   /**
@@ -292,7 +306,7 @@ export class Session implements AsyncIterable<MuxStream> {
     this.shuttingDown = true;
     void this.goAway(options.code ?? ErrorCode.NoError, options.debug);
     const drained = new Promise<void>((resolve) => (this.drained = resolve));
-    if (this.streams.size === 0) this.drained?.();
+    if (this.applicationStreams() === 0) this.drained?.();
     const timer = setTimeout(() => this.drained?.(), timeout);
     (timer as { unref?: () => void }).unref?.();
     return drained.then(() => {
@@ -331,7 +345,7 @@ export class Session implements AsyncIterable<MuxStream> {
       streamsOpened: c.streamsOpened,
       streamsAccepted: this.admission.queue.handed,
       streamsRefused: c.streamsRefused,
-      streamsOpen: this.streams.size,
+      streamsOpen: this.applicationStreams(),
       bufferedBytes: c.bufferedBytes,
       queuedBytes: c.queuedBytes,
       receiveBudgetUsed: this.budget.used,
@@ -449,6 +463,11 @@ export class Session implements AsyncIterable<MuxStream> {
     }
   }
 
+  /** Streams open now but the heartbeat's: what shutdown() waits for, what stats() reports. */
+  private applicationStreams(): number {
+    return this.streams.size - this.heartbeatStreams;
+  }
+
   private isOwn(id: number): boolean {
     return (id & 1) === (this.isClient ? 1 : 0);
   }
@@ -456,7 +475,8 @@ export class Session implements AsyncIterable<MuxStream> {
   private forget(stream: Stream): void {
     if (this.streams.get(stream.id) !== stream) return;
     this.streams.delete(stream.id);
-    if (this.streams.size === 0) this.drained?.();
+    if (stream.type === HEARTBEAT_TYPE) this.heartbeatStreams--;
+    if (this.applicationStreams() === 0) this.drained?.();
     if (this.isOwn(stream.id)) return;
     this.incomingCount--;
     this.budget.release(STREAM_CHARGE);

@@ -123,13 +123,13 @@ export interface SessionStats {
   framesIn: number;
   /** Frames written. */
   framesOut: number;
-  /** Streams this side opened. */
+  /** Streams this side opened (the heartbeat's own not counted). */
   streamsOpened: number;
   /** Streams handed to accept(). */
   streamsAccepted: number;
   /** Streams the peer opened that were refused (RST on their SYN, or waiting for room in vain). */
   streamsRefused: number;
-  /** Streams open now (in either direction). */
+  /** Streams open now, in either direction (the heartbeat's own not counted). */
   streamsOpen: number;
   /** Bytes received and not yet read by the application, over all streams. */
   bufferedBytes: number;

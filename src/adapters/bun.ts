@@ -12,7 +12,7 @@ import { Session } from "../session.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
-import { bindHost, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
+import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
 import { addressOf, queuedServer, type MuxServer } from "./mux-server.js";
 
 export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
@@ -251,11 +251,14 @@ export function fromSocket(socket: BunSocketLike): Transport {
  * Rejects with Bun's error (ECONNREFUSED, a certificate error, …) if it cannot connect.
  */
 export async function dial(options: DialOptions): Promise<Session> {
-  const { host = "localhost", port, tls, session } = splitOptions(options);
-  if (!tls) {
-    const socket = await Bun.connect({ hostname: host, port, allowHalfOpen: true, socket: socketHandlers });
-    return Session.client(fromSocket(socket), session);
-  }
+  const { host = "localhost", port, tls, signal, session } = splitOptions(options);
+  const socket = await connectUnlessAborted(connectSocket(host, port, tls), signal, (late) => late.terminate());
+  return Session.client(fromSocket(socket), session);
+}
+
+/** A TCP connection, or a TLS one whose handshake is done. */
+async function connectSocket(host: string, port: number, tls: DialOptions["tls"]): Promise<BunSocketLike> {
+  if (!tls) return Bun.connect({ hostname: host, port, allowHalfOpen: true, socket: socketHandlers });
   // Bun.connect resolves before the TLS handshake; wait for it, so that an untrusted certificate
   // rejects dial() with its error instead of ending the session with a bare EOF.
   let settle!: (error: unknown) => void;
@@ -283,7 +286,7 @@ export async function dial(options: DialOptions): Promise<Session> {
     socket.terminate();
     throw err;
   }
-  return Session.client(fromSocket(socket), session);
+  return socket;
 }
 
 /**

@@ -8,7 +8,7 @@ import { Session } from "../session.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { LinkSink, Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
-import { bindHost, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
+import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
 import { addressOf, queuedServer, type MuxServer } from "./mux-server.js";
 
 export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
@@ -212,9 +212,15 @@ class ConnLink extends ConnectionLink {
  * Rejects with Deno's error (ConnectionRefused, a certificate error, …) if it cannot connect.
  */
 export async function dial(options: DialOptions): Promise<Session> {
-  const { host: hostname = "localhost", port, tls, session } = splitOptions(options);
+  const { host: hostname = "localhost", port, tls, signal, session } = splitOptions(options);
+  const conn = await connectUnlessAborted(connectConn(hostname, port, tls), signal, (late) => late.close());
+  return Session.client(fromConn(conn), session);
+}
+
+/** A TCP connection, or a TLS one whose handshake is done. */
+async function connectConn(hostname: string, port: number, tls: DialOptions["tls"]): Promise<DenoConnLike> {
   const tcp = await Deno.connect({ hostname, port, transport: "tcp" });
-  if (!tls) return Session.client(fromConn(tcp), session);
+  if (!tls) return tcp;
   // TLS over a TCP connection of our own (Deno.startTls) rather than Deno.connectTls: only a
   // TcpConn can switch Nagle's algorithm off, and the TLS connection keeps the socket's setting.
   tcp.setNoDelay?.(true);
@@ -233,7 +239,7 @@ export async function dial(options: DialOptions): Promise<Session> {
     conn.close();
     throw err;
   }
-  return Session.client(fromConn(conn), session);
+  return conn;
 }
 
 /**

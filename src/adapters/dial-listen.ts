@@ -1,4 +1,5 @@
 import { resolveOptions } from "../options.js";
+import { isSignal } from "../util/abort.js";
 import type { SessionOptions } from "../types.js";
 
 /**
@@ -14,6 +15,11 @@ export interface DialOptionsOf<Tls> extends SessionOptions {
   port: number;
   /** Connect over TLS: `true` for the system's trusted roots, or the runtime's TLS client options. */
   tls?: boolean | Tls;
+  /**
+   * Aborting it gives up on connecting: dial() rejects with the signal's reason at once (a
+   * connection that completes later is closed). `AbortSignal.timeout(ms)` makes a connect timeout.
+   */
+  signal?: AbortSignal;
 }
 
 /** Where listen() listens, plus the options of every session the server starts. */
@@ -33,12 +39,43 @@ export interface ListenOptionsOf<Tls> extends SessionOptions {
  * Splits connection options from session options. The session options are checked here, so a
  * misspelt or invalid one rejects dial()/listen() before any connection is made.
  */
-export function splitOptions<O extends { host?: string; port?: number; tls?: unknown }>(
+export function splitOptions<O extends { host?: string; port?: number; tls?: unknown; signal?: AbortSignal }>(
   options: O,
-): { host: string | undefined; port: O["port"]; tls: O["tls"]; session: SessionOptions } {
-  const { host, port, tls, ...session } = options;
+): { host: string | undefined; port: O["port"]; tls: O["tls"]; signal: AbortSignal | undefined; session: SessionOptions } {
+  const { host, port, tls, signal, ...session } = options;
   resolveOptions(session);
-  return { host, port, tls, session };
+  if (signal !== undefined && !isSignal(signal)) throw new TypeError("signal must be an AbortSignal");
+  return { host, port, tls, signal, session };
+}
+
+/**
+ * The connection `connecting` makes, unless `signal` aborts first: then this rejects with the
+ * signal's reason at once, and a connection that still completes is handed to `discard`.
+ */
+export function connectUnlessAborted<T>(connecting: Promise<T>, signal: AbortSignal | undefined, discard: (late: T) => void): Promise<T> {
+  if (signal === undefined) return connecting;
+  if (signal.aborted) {
+    connecting.then(discard, () => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      connecting.then(discard, () => {});
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", abort, { once: true });
+    connecting.then(
+      (conn) => {
+        signal.removeEventListener("abort", abort);
+        if (signal.aborted) return;
+        resolve(conn);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** Binds `host`, or by default every interface (see ListenOptionsOf.host). */

@@ -23,7 +23,7 @@ import type { LinkSink, Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
 import { noop } from "../util/deferred.js";
 import type { MuxStream } from "../types.js";
-import { bindHost, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
+import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
 import { queuedServer, type AddressLike, type MuxServer } from "./mux-server.js";
 
 export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
@@ -193,8 +193,8 @@ class SocketLink extends ConnectionLink {
  * Rejects with the socket's error (ECONNREFUSED, a certificate error, …) if it cannot connect.
  */
 export async function dial(options: DialOptions): Promise<Session> {
-  const { host = "localhost", port, tls: tlsOptions, session } = splitOptions(options);
-  const socket = await new Promise<net.Socket>((resolve, reject) => {
+  const { host = "localhost", port, tls: tlsOptions, signal, session } = splitOptions(options);
+  const connecting = new Promise<net.Socket>((resolve, reject) => {
     const base = { host, port, allowHalfOpen: true, noDelay: true };
     const s = tlsOptions
       ? tls.connect({ ...base, ...(tlsOptions === true ? {} : (tlsOptions as tls.ConnectionOptions)) })
@@ -204,7 +204,10 @@ export async function dial(options: DialOptions): Promise<Session> {
       s.off("error", reject);
       resolve(s);
     });
+    // Given up: the socket goes now, not when it would have connected.
+    signal?.addEventListener("abort", () => s.destroy(), { once: true });
   });
+  const socket = await connectUnlessAborted(connecting, signal, (late) => late.destroy());
   return Session.client(fromSocket(socket), session);
 }
 
@@ -319,8 +322,12 @@ class MuxDuplex extends Duplex {
 
   constructor(stream: MuxStream | Promise<MuxStream>, allowHalfOpen: boolean) {
     super({ allowHalfOpen });
-    if (stream instanceof Promise) this.#opening = stream;
-    else this.#stream = stream;
+    if (stream instanceof Promise) {
+      this.#opening = stream;
+    } else {
+      this.#stream = stream;
+      this.#watch(stream);
+    }
   }
 
   override _construct(callback: (err?: Error | null) => void): void {
@@ -329,8 +336,14 @@ class MuxDuplex extends Duplex {
     opening.then((stream) => {
       this.#opening = null;
       this.#stream = stream;
+      this.#watch(stream);
       callback();
     }, callback);
+  }
+
+  /** A reset or the session's end destroys the Duplex at once, whether or not a read is pending. */
+  #watch(stream: MuxStream): void {
+    stream.closed.catch((err: Error) => this.destroy(err));
   }
 
   override _read(): void {

@@ -20,6 +20,8 @@ export interface TypedHost {
   release(): void;
   /** The stream's type has arrived: it is the application's now. */
   admit(stream: Stream): void;
+  /** A heartbeat stream from the peer: the session's own, answered here, never the application's. */
+  heartbeat(stream: Stream): void;
 }
 
 /** Checks a type given to open(): a uint32, and not the heartbeat's own type. */
@@ -53,8 +55,12 @@ export class TypedStreams {
         stream.type = type;
         this.host.release();
         // A typed session answers heartbeats itself; they never reach accept().
-        if (type === HEARTBEAT_TYPE) void answerHeartbeats(stream);
-        else this.host.admit(stream);
+        if (type === HEARTBEAT_TYPE) {
+          this.host.heartbeat(stream);
+          void answerHeartbeats(stream);
+        } else {
+          this.host.admit(stream);
+        }
       }),
     );
   }

@@ -204,3 +204,21 @@ describe("HTTP server timeouts on mux streams", () => {
     }
   });
 });
+
+describe("toDuplex", () => {
+  it("is destroyed with the MuxError when the peer resets the stream, even with no read pending", async () => {
+    const { client, server } = await sessions();
+    const stream = await client.open();
+    await stream.write(new TextEncoder().encode("x"));
+    const peer = await server.accept();
+    const duplex = toDuplex(stream);
+    duplex.pause(); // a client that stopped reading: no read is pending
+    const closed = new Promise((resolve) => duplex.once("close", resolve));
+    const errored = once(duplex, "error");
+    peer.reset(42);
+    const [err] = (await errored) as [Error & { code?: number }];
+    await closed;
+    expect(err.code).toBe(42);
+    expect(duplex.destroyed).toBe(true);
+  });
+});

@@ -720,3 +720,25 @@ behaviour("stats(): bytes, frames and streams of both sessions match the traffic
     check(st.sendWindow > 0 && st.receiveWindow > 0, "stream windows");
   }),
 );
+
+behaviour("goneAway resolves with the peer's GOAWAY while the session stays open", (ctx) =>
+  withPeers(ctx, {}, async ({ client, server }) => {
+    equal(await state(client.goneAway), "pending", "goneAway before any GOAWAY");
+    await server.goAway(ctx.lib.ErrorCode.NoError, "maintenance");
+    const info = await within(client.goneAway, "the client to learn of the GOAWAY");
+    equal(info.code, ctx.lib.ErrorCode.NoError, "the GOAWAY's code");
+    equal(decoder.decode(info.debug), "maintenance", "the GOAWAY's debug text");
+    await rejectsWith(ctx, client.open(), ctx.lib.ErrorCode.RemoteGoneAway, "open() after the GOAWAY");
+  }),
+);
+
+behaviour("shutdown() does not wait for the heartbeat's own streams", (ctx) =>
+  withPeers(ctx, { heartbeat: { interval: 20, tolerance: 5000 } }, async ({ client, server }) => {
+    // Beats flow both ways: each side's heartbeat stream is open on both.
+    await within(client.ping(), "a beat from the client");
+    await within(server.ping(), "a beat from the server");
+    equal(client.stats().streamsOpen, 0, "streams open besides the heartbeat's");
+    const info = await within(server.shutdown({ timeout: 60_000 }), "shutdown() with only heartbeat streams open");
+    equal(info.clean, true, "a clean end");
+  }),
+);

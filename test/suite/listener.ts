@@ -19,7 +19,7 @@ export interface ListenerContext {
    * The adapter's dial(), over TLS when `tls`: trusting the test certificate, or, with
    * `untrusted`, the system's roots only.
    */
-  dial(options: { host?: string; port: number; untrusted?: boolean } & SessionOptions): Promise<Session>;
+  dial(options: { host?: string; port: number; untrusted?: boolean; signal?: AbortSignal } & SessionOptions): Promise<Session>;
 }
 
 export interface ListenerBehaviour {
@@ -189,6 +189,20 @@ export const listenerBehaviours: ListenerBehaviour[] = [
       const info = await serverSession.closed;
       equal(info.clean, true, "the drained session's end is clean");
       equal((await client.closed).clean, true, "the client's end is clean too");
+    },
+  },
+  {
+    name: "dial({ signal }) with an aborted signal rejects with its reason",
+    async run(ctx) {
+      await withServer(ctx, {}, async (_server, port) => {
+        const reason = new Error("gave up");
+        const err = await rejection(ctx.dial({ host: "127.0.0.1", port, signal: AbortSignal.abort(reason) }), "dial() with an aborted signal");
+        equal(err, reason, "the rejection");
+        const late = new AbortController();
+        const dialling = ctx.dial({ host: "127.0.0.1", port, signal: late.signal });
+        late.abort(reason);
+        equal(await rejection(dialling, "dial() aborted while connecting"), reason, "the rejection when aborted while connecting");
+      });
     },
   },
   {
