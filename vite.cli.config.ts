@@ -24,7 +24,9 @@ function publicEntries(): Plugin {
       const built = entries[resolved.id];
       if (built) return { id: BUILT + built, external: "absolute" };
       if (resolved.id.startsWith(`${root}src/`) && !resolved.id.startsWith(`${root}src/cli/`)) {
-        this.error(`src/cli may import only the package's entry points (src/index.ts, src/adapters/node.ts, src/adapters/websocket.ts), not ${resolved.id.slice(root.length)}`);
+        this.error(
+          `src/cli may import only the package's entry points (src/index.ts, src/adapters/node.ts, src/adapters/websocket.ts), not ${resolved.id.slice(root.length)}`,
+        );
       }
       return resolved;
     },

@@ -114,10 +114,12 @@ async function exercise(session: Session, via: string): Promise<void> {
   await session.close();
   const closed = await session.closed;
   console.log(`\n${via}`);
-  console.log(`  ${ECHO_STREAMS} echo streams × ${mib(ECHO_BYTES)} MiB, verified by SHA-256: ${mib(2 * echoed)} MiB moved in ${seconds.toFixed(2)} s (${mib((2 * echoed) / seconds)} MiB/s)`);
+  console.log(
+    `  ${ECHO_STREAMS} echo streams × ${mib(ECHO_BYTES)} MiB, verified by SHA-256: ${mib(2 * echoed)} MiB moved in ${seconds.toFixed(2)} s (${mib((2 * echoed) / seconds)} MiB/s)`,
+  );
   console.log(`  HTTP over a mux stream: ${web.status} ${JSON.stringify(web.body)}`);
   console.log(`  stream ${note.id} opened by the server: "${note.msg}"`);
-  console.log(`  heartbeat RTT: ${heartbeats.map((ms) => ms.toFixed(2) + " ms").join(", ")}`);
+  console.log(`  heartbeat RTT: ${heartbeats.map((ms) => `${ms.toFixed(2)} ms`).join(", ")}`);
   console.log(`  closed: code ${closed.code} (${closed.reason}), clean: ${closed.clean}`);
 }
 

@@ -40,7 +40,8 @@ export class AcceptQueue<T> {
     if (w) {
       w.stop?.();
       this.handed++;
-      return w.resolve(item);
+      w.resolve(item);
+      return;
     }
     this.items.push(item);
   }

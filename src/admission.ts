@@ -57,7 +57,10 @@ export class Admission<T> {
 
   /** A new stream for the application. */
   offer(item: T): void {
-    if (!this.full()) return this.queue.push(item);
+    if (!this.full()) {
+      this.queue.push(item);
+      return;
+    }
     if (this.waiting === null && !this.stalled) {
       this.waiting = item;
       this.host.pauseReading();

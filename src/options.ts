@@ -47,13 +47,9 @@ const SESSION_KEYS: ReadonlySet<string> = new Set([
   "onFrame",
 ] satisfies Array<keyof SessionOptions>);
 
-const HEARTBEAT_KEYS: ReadonlySet<string> = new Set([
-  "interval",
-  "tolerance",
-  "onBeat",
-  "onTimeout",
-  "closeOnTimeout",
-] satisfies Array<keyof HeartbeatOptions>);
+const HEARTBEAT_KEYS: ReadonlySet<string> = new Set(["interval", "tolerance", "onBeat", "onTimeout", "closeOnTimeout"] satisfies Array<
+  keyof HeartbeatOptions
+>);
 
 /**
  * Checks every option (a misspelt name, a wrong type or a value out of range throws a TypeError or

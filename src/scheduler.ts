@@ -1,5 +1,5 @@
 import { FrameType } from "./frame/constants.js";
-import { Output, type Completion } from "./frame/output.js";
+import { Output } from "./frame/output.js";
 import type { Link } from "./link/link.js";
 import { ReadyQueue, type Ready } from "./ready-queue.js";
 import type { SessionCounters } from "./stats.js";

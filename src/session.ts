@@ -25,7 +25,7 @@ import type {
   TransportEndInfo,
   WaitOptions,
 } from "./types.js";
-import { isSignal, signalOf } from "./util/abort.js";
+import { signalOf } from "./util/abort.js";
 import { noop } from "./util/deferred.js";
 
 const EOF_REASON = "read EOF from remote peer";
@@ -37,7 +37,7 @@ const EOF_REASON = "read EOF from remote peer";
 const ERROR_CLOSE_TIMEOUT = 250;
 
 /** Why reading from the transport is paused; it resumes once no reason is left. */
-const enum ReadPause {
+enum ReadPause {
   /** The accept queue is full and a new stream waits for the application (admission.ts). */
   Admission = 1,
   /** The transport is backed up while our answers pile up (scheduler.ts). */

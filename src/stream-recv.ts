@@ -7,7 +7,7 @@ import type { SessionCounters } from "./stats.js";
 import { whenAborted } from "./util/abort.js";
 
 /** Where the receiving direction is (docs/protocol.md, "Closing a stream"). */
-export const enum RecvState {
+export enum RecvState {
   /** DATA may arrive. */
   Open,
   /** The peer's FIN arrived; what is buffered is still to be read. */

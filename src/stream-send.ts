@@ -7,7 +7,7 @@ import type { SessionCounters } from "./stats.js";
 import { deferred, type Deferred } from "./util/deferred.js";
 
 /** Where the sending direction is (docs/protocol.md, "Closing a stream"). */
-export const enum SendState {
+export enum SendState {
   /** Writes are taken. */
   Open,
   /** closeWrite() was called: the FIN goes out after what is queued. */

@@ -24,7 +24,7 @@ export interface StreamHost {
 }
 
 /** Which face the application uses; one per direction (docs: use one style per stream). */
-const enum Face {
+enum Face {
   Unset,
   Direct,
   Web,

@@ -40,7 +40,15 @@ export function formatFrame(direction: "in" | "out", frame: FrameInfo, name = ""
           : frame.type === "UNKNOWN"
             ? `type=0x${frame.typeCode.toString(16)}`
             : flags.join("|");
-  return [name, direction === "in" ? "READ" : "WRITE", frame.type, `0x${frame.streamId.toString(16)}`, String(frame.length), `0x${frame.flags.toString(16)}`, extra]
+  return [
+    name,
+    direction === "in" ? "READ" : "WRITE",
+    frame.type,
+    `0x${frame.streamId.toString(16)}`,
+    String(frame.length),
+    `0x${frame.flags.toString(16)}`,
+    extra,
+  ]
     .join("  ")
     .trim();
 }

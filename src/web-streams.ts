@@ -99,7 +99,11 @@ export function writableOf(io: DirectIO): { writable: WritableStream<Uint8Array>
  * holds if nobody holds its writer, else end the writable here (the writer's queue is abandoned)
  * and half-close after what already reached the stream.
  */
-export function closeWritable(writable: WritableStream<Uint8Array>, controller: WritableStreamDefaultController, io: DirectIO): Promise<void> {
+export function closeWritable(
+  writable: WritableStream<Uint8Array>,
+  controller: WritableStreamDefaultController,
+  io: DirectIO,
+): Promise<void> {
   if (!writable.locked) return writable.close();
   controller.error(new MuxError(ErrorCode.StreamClosed, "stream closed"));
   return io.finish();

@@ -42,7 +42,9 @@ console.log(`connected to ${host}:${port} (typed streams, ${WINDOW_SIZE / 1024} 
 
 // Go opens a stream as soon as we connect.
 const hello = await session.accept({ signal: AbortSignal.timeout(DEADLINE_MS) });
-console.log(`stream ${hello.id} of type ${hello.type}, opened by the server: "${decoder.decode(await readAll(hello, AbortSignal.timeout(DEADLINE_MS)))}"`);
+console.log(
+  `stream ${hello.id} of type ${hello.type}, opened by the server: "${decoder.decode(await readAll(hello, AbortSignal.timeout(DEADLINE_MS)))}"`,
+);
 
 const echoed = await call(session, ECHO, new TextEncoder().encode("hello, muxado"));
 console.log(`ECHO → "${decoder.decode(echoed)}"`);
@@ -54,7 +56,9 @@ console.log(`ECHO of 4 MiB → ${bigEcho.equals(big) ? "identical" : "DIFFERENT"
 
 const [digest, count] = decoder.decode(await call(session, HASH, big)).split(" ");
 const expected = createHash("sha256").update(big).digest("hex");
-console.log(`HASH of 4 MiB → ${digest === expected && Number(count) === big.length ? "matches" : "DIFFERS"} (${digest!.slice(0, 16)}…, ${count} bytes)`);
+console.log(
+  `HASH of 4 MiB → ${digest === expected && Number(count) === big.length ? "matches" : "DIFFERS"} (${digest!.slice(0, 16)}…, ${count} bytes)`,
+);
 
 // The heartbeat, on demand: Go's Heartbeat wrapper answers it.
 const rtt = await session.ping({ signal: AbortSignal.timeout(DEADLINE_MS) });

@@ -60,7 +60,9 @@ void serve(session, callbacks);
 const agent = httpAgent(session, { keepAlive: true, maxSockets: 4 });
 const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => get(agent, `/items/${i}`)));
 const statuses = [...new Set(answers.map((a) => a.status))].join(", ");
-console.log(`client → server: 12 requests through httpAgent({ keepAlive: true, maxSockets: 4 }): status ${statuses}, over ${session.stats().streamsOpened} streams`);
+console.log(
+  `client → server: 12 requests through httpAgent({ keepAlive: true, maxSockets: 4 }): status ${statuses}, over ${session.stats().streamsOpened} streams`,
+);
 console.log(`client → server: first answer ${answers[0]!.body}`);
 
 // A deadline: the request is given up after 300 ms, which resets its stream.

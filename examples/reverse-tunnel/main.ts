@@ -23,7 +23,13 @@ const server = await startTunnelServer(HOST, [WEB, GREETER]);
 const [webPort, greeterPort] = server.publicPorts as [number, number];
 console.log(`tunnel server: agents dial ${HOST}:${server.agentPort}; public ports ${webPort} (web), ${greeterPort} (greeter)`);
 
-const agent = await runAgent({ host: HOST, port: server.agentPort }, new Map([[WEB, web.address], [GREETER, greeter.address]]));
+const agent = await runAgent(
+  { host: HOST, port: server.agentPort },
+  new Map([
+    [WEB, web.address],
+    [GREETER, greeter.address],
+  ]),
+);
 await server.agentReady();
 console.log(`agent: dialled out; forwards to web on port ${web.address.port} and greeter on port ${greeter.address.port}`);
 

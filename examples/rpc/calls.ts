@@ -16,7 +16,9 @@ export async function makeCalls(session: Session): Promise<void> {
   const started = performance.now();
   const results = await Promise.all(Array.from({ length: 100 }, (_, i) => call(session, sum, [i, i])));
   const correct = results.every((r, i) => r === 2 * i);
-  console.log(`100 concurrent calls → ${correct ? "all correct" : "WRONG"}, ${session.stats().streamsOpened} streams so far, ${(performance.now() - started).toFixed(0)} ms`);
+  console.log(
+    `100 concurrent calls → ${correct ? "all correct" : "WRONG"}, ${session.stats().streamsOpened} streams so far, ${(performance.now() - started).toFixed(0)} ms`,
+  );
 
   console.log(`divide(1, 0) → ${await call(session, divide, { a: 1, b: 0 }).then(String, failure)}`);
 

@@ -76,6 +76,7 @@ export async function call<Request, Response>(
 export type Handler<Request, Response> = (request: Request, signal: AbortSignal) => Response | Promise<Response>;
 
 export class Handlers {
+  // biome-ignore lint/suspicious/noExplicitAny: one map holds every method's handler; on() ties each to its method's types
   private readonly byType = new Map<number, Handler<any, any>>();
 
   on<Request, Response>(m: Method<Request, Response>, handler: Handler<Request, Response>): this {

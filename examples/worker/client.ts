@@ -29,7 +29,9 @@ export async function echoThroughWorker(url: string, streams = 20): Promise<void
     }),
   );
   const right = echoes.filter(Boolean).length;
-  console.log(`${streams} streams echoed by the Worker over one WebSocket: ${right} of ${streams} intact, ${(performance.now() - started).toFixed(0)} ms`);
+  console.log(
+    `${streams} streams echoed by the Worker over one WebSocket: ${right} of ${streams} intact, ${(performance.now() - started).toFixed(0)} ms`,
+  );
   await session.close();
   const closed = await session.closed;
   console.log(`closed: code ${closed.code} (${closed.reason}), clean: ${closed.clean}`);

@@ -36,6 +36,7 @@ export interface BunSocketLike {
   /** Switches Nagle's algorithm off (`true`). */
   setNoDelay?(noDelay?: boolean): unknown;
   /** Replaces the socket's handlers. */
+  // biome-ignore lint/suspicious/noExplicitAny: Bun types the handler by the socket's data, which streamux never reads
   reload?(options: { socket: BunSocketHandlerLike<any> }): void;
 }
 

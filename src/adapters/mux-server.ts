@@ -88,9 +88,7 @@ export function queuedServer(hooks: ListenerHooks): { server: MuxServer; offer(s
         const stopped = hooks.stop();
         for (const waiter of waiting.splice(0)) waiter.reject(serverClosed());
         const { drain } = options;
-        const ending = drain
-          ? [...live].map((s) => s.shutdown(drain === true ? {} : drain))
-          : ready.map((s) => s.close());
+        const ending = drain ? [...live].map((s) => s.shutdown(drain === true ? {} : drain)) : ready.map((s) => s.close());
         ready.length = 0;
         return Promise.all([stopped, ...ending]).then(() => {});
       })();

@@ -29,6 +29,7 @@ import { queuedServer, type AddressLike, type MuxServer } from "./mux-server.js"
 export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
 
 /** Node's listener signature, `(...args: any[]) => void`, so its emitters fit. */
+// biome-ignore lint/suspicious/noExplicitAny: the signature of Node's own EventEmitter listeners
 export type Listener = (...args: any[]) => void;
 
 /** What fromSocket needs of a socket: `net.Socket` and `tls.TLSSocket` have all of it. */
@@ -111,7 +112,6 @@ export interface DialOptions extends DialOptionsOf<TlsConnectOptionsLike> {}
 
 /** Where to listen, plus the options of every session the server starts. */
 export interface ListenOptions extends ListenOptionsOf<TlsServerOptionsLike> {}
-
 
 /**
  * A Node socket (`net.Socket` or `tls.TLSSocket`, connected) as a streamux Transport.
@@ -332,7 +332,10 @@ class MuxDuplex extends Duplex {
 
   override _construct(callback: (err?: Error | null) => void): void {
     const opening = this.#opening;
-    if (opening === null) return callback();
+    if (opening === null) {
+      callback();
+      return;
+    }
     opening.then((stream) => {
       this.#opening = null;
       this.#stream = stream;

@@ -29,8 +29,10 @@ export interface WebSocketLike {
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
   /** Listens for "open", "message", "close" or "error". */
+  // biome-ignore lint/suspicious/noExplicitAny: the DOM types each event by its name; `any` lets its WebSocket and `ws` both fit
   addEventListener(type: string, listener: (event: any) => void): void;
   /** Stops listening. */
+  // biome-ignore lint/suspicious/noExplicitAny: as for addEventListener
   removeEventListener(type: string, listener: (event: any) => void): void;
 }
 
@@ -103,7 +105,9 @@ export function connect(url: string | URL, options: ConnectOptions = {}): Promis
   }
   const Ctor = given ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
   if (!Ctor) {
-    return Promise.reject(new TypeError("streamux/websocket connect(): no global WebSocket here; pass { WebSocket } (on Node 20, the ws package's)"));
+    return Promise.reject(
+      new TypeError("streamux/websocket connect(): no global WebSocket here; pass { WebSocket } (on Node 20, the ws package's)"),
+    );
   }
   if (signal?.aborted) return Promise.reject(signal.reason);
   const href = String(url);
@@ -132,7 +136,8 @@ export function connect(url: string | URL, options: ConnectOptions = {}): Promis
     };
     const onClose = (event: { code?: number; reason?: string }) => {
       settle();
-      const why = cause !== undefined ? describe(cause) : `closed with code ${event?.code ?? "?"}${event?.reason ? ` (${event.reason})` : ""}`;
+      const why =
+        cause !== undefined ? describe(cause) : `closed with code ${event?.code ?? "?"}${event?.reason ? ` (${event.reason})` : ""}`;
       reject(new MuxError(ErrorCode.PeerEOF, `WebSocket to ${href} failed to open: ${why}`, { cause: cause ?? event }));
     };
     const onAbort = () => {
@@ -272,7 +277,10 @@ class WebSocketLink extends ConnectionLink {
     const held = this.pending;
     this.pending = null;
     for (const message of held ?? []) if (!this.send(message)) return;
-    if (this.closeRequested) return this.closeSocket();
+    if (this.closeRequested) {
+      this.closeSocket();
+      return;
+    }
     if (!this.waiting) return;
     if (this.buffered() <= this.low) this.drain();
     else if (!this.wsExtras) this.startPolling();
@@ -359,7 +367,10 @@ class WebSocketLink extends ConnectionLink {
     this.pollTimer = undefined;
     if (!this.waiting || this.isClosed) return;
     const amount = this.buffered();
-    if (amount <= this.low) return this.drain();
+    if (amount <= this.low) {
+      this.drain();
+      return;
+    }
     const drained = this.lastAmount - amount;
     const estimate = drained > 0 ? (this.pollDelay * (amount - this.low)) / drained : this.pollDelay * 2;
     this.pollDelay = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, estimate));
@@ -431,6 +442,6 @@ function toBytes(data: unknown): Uint8Array | MuxError {
   }
   return new MuxError(
     ErrorCode.ProtocolError,
-    "streamux/websocket: received a message that is not bytes (set binaryType to \"arraybuffer\")",
+    'streamux/websocket: received a message that is not bytes (set binaryType to "arraybuffer")',
   );
 }

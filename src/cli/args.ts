@@ -65,7 +65,8 @@ export function parseServe(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (values.help) return null;
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals[0]}"`);
   if (values.control === undefined) throw new UsageError("serve needs --control HOST:PORT (where agents connect)");
-  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
+  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined))
+    throw new UsageError("--tls-cert and --tls-key go together");
   const tokens = [...(values.token ?? [])];
   if (tokens.length === 0 && env[TOKEN_ENV]) tokens.push(env[TOKEN_ENV]);
   if (tokens.some((t) => t === "")) throw new UsageError("--token must not be empty");
@@ -104,7 +105,8 @@ export function parseExpose(argv: string[], env: NodeJS.ProcessEnv = process.env
   });
   if (values.help) return null;
   if (positionals.length !== 1) throw new UsageError("expose takes one LOCAL_HOST:PORT (the service to expose)");
-  if (values.server === undefined) throw new UsageError("expose needs --server URL (tcp://HOST:PORT, tls://…, ws://HOST:PORT/PATH or wss://…)");
+  if (values.server === undefined)
+    throw new UsageError("expose needs --server URL (tcp://HOST:PORT, tls://…, ws://HOST:PORT/PATH or wss://…)");
   const local = endpoint("LOCAL_HOST:PORT", positionals[0]!, false);
   let server: URL;
   try {
@@ -112,13 +114,16 @@ export function parseExpose(argv: string[], env: NodeJS.ProcessEnv = process.env
   } catch {
     throw new UsageError(`--server: "${values.server}" is not a URL like tcp://HOST:PORT or ws://HOST:PORT/PATH`);
   }
-  if (!["tcp:", "tls:", "ws:", "wss:"].includes(server.protocol)) throw new UsageError(`--server: the scheme must be tcp, tls, ws or wss, not ${server.protocol.slice(0, -1)}`);
+  if (!["tcp:", "tls:", "ws:", "wss:"].includes(server.protocol))
+    throw new UsageError(`--server: the scheme must be tcp, tls, ws or wss, not ${server.protocol.slice(0, -1)}`);
   if (!server.hostname) throw new UsageError(`--server: "${values.server}" has no host`);
-  if ((server.protocol === "tcp:" || server.protocol === "tls:") && !server.port) throw new UsageError(`--server: ${server.protocol}// needs a port`);
+  if ((server.protocol === "tcp:" || server.protocol === "tls:") && !server.port)
+    throw new UsageError(`--server: ${server.protocol}// needs a port`);
   let remotePort: number | undefined;
   if (values["remote-port"] !== undefined) {
     remotePort = Number(values["remote-port"]);
-    if (!Number.isInteger(remotePort) || remotePort < 1 || remotePort > 65535) throw new UsageError(`--remote-port: "${values["remote-port"]}" is not a port (1-65535)`);
+    if (!Number.isInteger(remotePort) || remotePort < 1 || remotePort > 65535)
+      throw new UsageError(`--remote-port: "${values["remote-port"]}" is not a port (1-65535)`);
   }
   const token = values.token ?? (env[TOKEN_ENV] || undefined);
   return {
@@ -147,7 +152,7 @@ function parse<O extends Spec>(argv: string[], options: O) {
 
 /** "HOST:PORT", "[::1]:PORT", ":PORT" (every interface) or "PORT". Port 0 only where `zero`. */
 export function endpoint(what: string, text: string, zero: boolean): Endpoint {
-  const m = /^(?:\[([^\]]+)\]|([^:\[\]]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
   if (!m) throw new UsageError(`${what}: "${text}" is not HOST:PORT`);
   const port = Number(m[3]);
   if (port > 65535 || (port === 0 && !zero)) throw new UsageError(`${what}: ${m[3]} is not a port`);

@@ -37,7 +37,10 @@ export async function connectToServer(server: URL, options: ConnectOptions): Pro
   return new Promise<Session>((resolve, reject) => {
     const onAbort = () => {
       reject(options.signal.reason);
-      dialing.then((session) => void session.close(), () => {});
+      dialing.then(
+        (session) => void session.close(),
+        () => {},
+      );
     };
     if (options.signal.aborted) return onAbort();
     options.signal.addEventListener("abort", onAbort, { once: true });

@@ -104,11 +104,15 @@ class Agent {
       }
       this.state = "reconnecting";
       const delay = backoff.next();
-      this.output.event("reconnecting", `reconnecting to ${this.options.server.href} in ${(delay / 1000).toFixed(1)} s (attempt ${backoff.attempts}: ${reason})`, {
-        attempt: backoff.attempts,
-        delayMs: delay,
-        reason,
-      });
+      this.output.event(
+        "reconnecting",
+        `reconnecting to ${this.options.server.href} in ${(delay / 1000).toFixed(1)} s (attempt ${backoff.attempts}: ${reason})`,
+        {
+          attempt: backoff.attempts,
+          delayMs: delay,
+          reason,
+        },
+      );
       await sleep(delay, stop);
     }
     this.output.event("closed", "stopped", {});
@@ -134,8 +138,10 @@ class Agent {
       const answer = parseServerMessage(message);
       if (answer.type === "error") {
         void session.close();
-        if (answer.code === RefusalCode.Unauthorized) throw new Fatal(ExitCode.Unauthorized, answer.code, `the server refused the token: ${answer.message}`);
-        if (answer.code === RefusalCode.PortNotAllowed) throw new Fatal(ExitCode.PortNotAllowed, answer.code, `the server refused the port: ${answer.message}`);
+        if (answer.code === RefusalCode.Unauthorized)
+          throw new Fatal(ExitCode.Unauthorized, answer.code, `the server refused the token: ${answer.message}`);
+        if (answer.code === RefusalCode.PortNotAllowed)
+          throw new Fatal(ExitCode.PortNotAllowed, answer.code, `the server refused the port: ${answer.message}`);
         if (answer.code === RefusalCode.BadRequest || answer.code === RefusalCode.UnsupportedVersion) {
           throw new Fatal(ExitCode.Failure, answer.code, `the server refused the agent: ${answer.message}`);
         }
@@ -146,7 +152,11 @@ class Agent {
       this.session = session;
       this.control = control;
       this.state = "connected";
-      this.output.event("ready", `forwarding ${publicAddress} -> ${this.local}`, { public: publicAddress, local: this.local, name: this.name });
+      this.output.event("ready", `forwarding ${publicAddress} -> ${this.local}`, {
+        public: publicAddress,
+        local: this.local,
+        name: this.name,
+      });
       return session;
     } catch (err) {
       void session.close();
@@ -163,7 +173,8 @@ class Agent {
       while ((await reader.next()) !== null) {
         // No message is defined after ready; later versions may add some.
       }
-      if (!this.stopping.signal.aborted) this.output.event("server_draining", "the server is shutting down; finishing open connections", {});
+      if (!this.stopping.signal.aborted)
+        this.output.event("server_draining", "the server is shutting down; finishing open connections", {});
       await control.closeWrite();
     })().catch(() => {});
     void (async () => {
@@ -204,7 +215,10 @@ class Agent {
     socket.once("error", (err: NodeJS.ErrnoException) => {
       if (!reached) {
         stream.reset();
-        this.output.warn(`cannot reach ${this.local}: ${err.code ?? err.message}`, "local_error", { local: this.local, error: err.code ?? err.message });
+        this.output.warn(`cannot reach ${this.local}: ${err.code ?? err.message}`, "local_error", {
+          local: this.local,
+          error: err.code ?? err.message,
+        });
       }
     });
   }

@@ -23,22 +23,22 @@ export class Output {
   /** An event: `text` for people, `event` and `fields` for --json. */
   event(event: string, text: string, fields: EventFields = {}): void {
     if (this.json) {
-      this.out.write(JSON.stringify({ event, ...fields, time: new Date().toISOString() }) + "\n");
+      this.out.write(`${JSON.stringify({ event, ...fields, time: new Date().toISOString() })}\n`);
       return;
     }
     this.clearStatus();
-    this.out.write(text + "\n");
+    this.out.write(`${text}\n`);
     this.drawStatus();
   }
 
   /** A problem worth telling about that is not an event (a warning, a fatal error's text). */
   warn(text: string, event = "warning", fields: EventFields = {}): void {
     if (this.json) {
-      this.out.write(JSON.stringify({ event, message: text, ...fields, time: new Date().toISOString() }) + "\n");
+      this.out.write(`${JSON.stringify({ event, message: text, ...fields, time: new Date().toISOString() })}\n`);
       return;
     }
     this.clearStatus();
-    this.err.write(text + "\n");
+    this.err.write(`${text}\n`);
     this.drawStatus();
   }
 
@@ -63,7 +63,7 @@ export class Output {
   private drawStatus(): void {
     if (!this.status) return;
     const width = Math.max(20, (this.out.columns || 80) - 1);
-    this.out.write("\r\x1b[2K" + this.status().slice(0, width));
+    this.out.write(`\r\x1b[2K${this.status().slice(0, width)}`);
     this.statusShown = true;
   }
 

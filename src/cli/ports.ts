@@ -31,11 +31,13 @@ export class PortPolicy {
 
   /** May an agent ask for this port? */
   allows(port: number): boolean {
-    return this.ranges !== null && this.ranges.some((r) => port >= r.from && port <= r.to);
+    return this.ranges?.some((r) => port >= r.from && port <= r.to) ?? false;
   }
 
   describe(): string {
-    return this.ranges === null ? "agents get a free port the system picks" : `agents may use ports ${this.ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(",")}`;
+    return this.ranges === null
+      ? "agents get a free port the system picks"
+      : `agents may use ports ${this.ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(",")}`;
   }
 
   /**
@@ -43,7 +45,12 @@ export class PortPolicy {
    * free port of the ranges (tried in random order, skipping `taken`), else on one the system picks.
    * Rejects with EADDRINUSE when nothing could be bound.
    */
-  async bind(host: string | undefined, port: number | undefined, taken: (port: number) => boolean, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+  async bind(
+    host: string | undefined,
+    port: number | undefined,
+    taken: (port: number) => boolean,
+    onConnection: (socket: net.Socket) => void,
+  ): Promise<net.Server> {
     if (port !== undefined) return listenOn(host, port, onConnection);
     if (this.ranges === null) return listenOn(host, 0, onConnection);
     const size = this.ranges.reduce((n, r) => n + r.to - r.from + 1, 0);

@@ -124,8 +124,12 @@ export function parseHello(message: Record<string, unknown>): Hello | string {
   if (message.type !== "hello") return `expected a hello, got ${JSON.stringify(message.type)}`;
   if (typeof message.version !== "number") return "hello without a version";
   if (message.token !== undefined && typeof message.token !== "string") return "token must be a string";
-  if (message.name !== undefined && (typeof message.name !== "string" || message.name.length > 256)) return "name must be a string of at most 256 characters";
-  if (message.port !== undefined && !(Number.isInteger(message.port) && (message.port as number) >= 1 && (message.port as number) <= 65535)) {
+  if (message.name !== undefined && (typeof message.name !== "string" || message.name.length > 256))
+    return "name must be a string of at most 256 characters";
+  if (
+    message.port !== undefined &&
+    !(Number.isInteger(message.port) && (message.port as number) >= 1 && (message.port as number) <= 65535)
+  ) {
     return "port must be an integer from 1 to 65535";
   }
   return message as unknown as Hello;

@@ -122,10 +122,14 @@ class TunnelServer {
     }
 
     if (this.tokens.open) this.output.warn("streamux tunnel: no --token given: any agent that reaches this server may expose a port");
-    this.output.event("policy", `ports: ${this.policy.describe()}; a port is kept ${this.options.graceMs / 1000} s for its agent to come back`, {
-      ports: this.options.ports ? this.options.ports.map((r) => `${r.from}-${r.to}`).join(",") : null,
-      graceMs: this.options.graceMs,
-    });
+    this.output.event(
+      "policy",
+      `ports: ${this.policy.describe()}; a port is kept ${this.options.graceMs / 1000} s for its agent to come back`,
+      {
+        ports: this.options.ports ? this.options.ports.map((r) => `${r.from}-${r.to}`).join(",") : null,
+        graceMs: this.options.graceMs,
+      },
+    );
     onStopSignals((signal) => void this.drain(signal));
   }
 
@@ -157,7 +161,8 @@ class TunnelServer {
     try {
       const signal = AbortSignal.timeout(HELLO_TIMEOUT_MS);
       control = await session.accept({ signal });
-      if (control.type !== CONTROL_STREAM) throw new Error(`the first stream has type ${control.type}, not the control stream's (${CONTROL_STREAM})`);
+      if (control.type !== CONTROL_STREAM)
+        throw new Error(`the first stream has type ${control.type}, not the control stream's (${CONTROL_STREAM})`);
       const message = await new MessageReader(control).next(signal);
       if (message === null) throw new Error("the control stream ended before a hello");
       const checked = parseHello(message);
@@ -219,9 +224,14 @@ class TunnelServer {
   /** Authenticates a hello and finds or binds its tunnel; throws Refused. */
   private async admit(hello: Hello): Promise<Tunnel> {
     if (this.draining) throw new Refused(RefusalCode.ShuttingDown, "the server is shutting down");
-    if (hello.version !== PROTOCOL_VERSION) throw new Refused(RefusalCode.UnsupportedVersion, `protocol version ${hello.version} is not supported (this server speaks ${PROTOCOL_VERSION})`);
+    if (hello.version !== PROTOCOL_VERSION)
+      throw new Refused(
+        RefusalCode.UnsupportedVersion,
+        `protocol version ${hello.version} is not supported (this server speaks ${PROTOCOL_VERSION})`,
+      );
     const tokenIndex = this.tokens.match(hello.token);
-    if (tokenIndex < 0) throw new Refused(RefusalCode.Unauthorized, hello.token ? "the token is not valid" : "this server needs a token (--token)");
+    if (tokenIndex < 0)
+      throw new Refused(RefusalCode.Unauthorized, hello.token ? "the token is not valid" : "this server needs a token (--token)");
     if (hello.port !== undefined && !this.policy.allows(hello.port)) {
       throw new Refused(RefusalCode.PortNotAllowed, `port ${hello.port} is not allowed here (${this.policy.describe()})`);
     }
@@ -230,7 +240,8 @@ class TunnelServer {
     if (this.admitting.has(key)) throw new Refused(RefusalCode.PortInUse, `an agent named "${hello.name}" is connecting already`);
     const existing = this.tunnels.get(key);
     if (existing) {
-      if (existing.agent) throw new Refused(RefusalCode.PortInUse, `an agent named "${hello.name}" is already connected (port ${existing.port})`);
+      if (existing.agent)
+        throw new Refused(RefusalCode.PortInUse, `an agent named "${hello.name}" is already connected (port ${existing.port})`);
       if (hello.port === undefined || hello.port === existing.port) {
         clearTimeout(existing.grace);
         existing.grace = undefined;
@@ -238,14 +249,20 @@ class TunnelServer {
       }
       this.close(existing);
     }
-    if (hello.port !== undefined && this.byPort.has(hello.port)) throw new Refused(RefusalCode.PortInUse, `port ${hello.port} is held by another agent`);
+    if (hello.port !== undefined && this.byPort.has(hello.port))
+      throw new Refused(RefusalCode.PortInUse, `port ${hello.port} is held by another agent`);
 
     // Connections come from the next turn of the event loop on, when `tunnel` is set.
     let tunnel!: Tunnel;
     let listener: net.Server;
     this.admitting.add(key);
     try {
-      listener = await this.policy.bind(this.options.control.host, hello.port, (p) => this.byPort.has(p), (socket) => this.onPublic(tunnel, socket));
+      listener = await this.policy.bind(
+        this.options.control.host,
+        hello.port,
+        (p) => this.byPort.has(p),
+        (socket) => this.onPublic(tunnel, socket),
+      );
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
         throw new Refused(RefusalCode.PortInUse, hello.port ? `port ${hello.port} is in use` : "no free port is left");
@@ -310,16 +327,24 @@ class TunnelServer {
     agent.idle?.();
     const reason = closeText(info, "agent");
     if (this.draining || !this.tunnels.has(tunnel.key) || tunnel.key.startsWith("\u0000")) {
-      this.output.event("agent_gone", `agent ${agent.name || "(unnamed)"} gone (${reason}); port ${tunnel.port} closed`, { name: agent.name, port: tunnel.port, reason });
+      this.output.event("agent_gone", `agent ${agent.name || "(unnamed)"} gone (${reason}); port ${tunnel.port} closed`, {
+        name: agent.name,
+        port: tunnel.port,
+        reason,
+      });
       this.close(tunnel);
       return;
     }
-    this.output.event("agent_gone", `agent ${agent.name || "(unnamed)"} gone (${reason}); port ${tunnel.port} kept for ${this.options.graceMs / 1000} s`, {
-      name: agent.name,
-      port: tunnel.port,
-      reason,
-      graceMs: this.options.graceMs,
-    });
+    this.output.event(
+      "agent_gone",
+      `agent ${agent.name || "(unnamed)"} gone (${reason}); port ${tunnel.port} kept for ${this.options.graceMs / 1000} s`,
+      {
+        name: agent.name,
+        port: tunnel.port,
+        reason,
+        graceMs: this.options.graceMs,
+      },
+    );
     tunnel.grace = setTimeout(() => {
       this.output.event("released", `port ${tunnel.port} released`, { port: tunnel.port });
       this.close(tunnel);
@@ -347,11 +372,15 @@ class TunnelServer {
       tunnel.listener.close();
     }
     const inFlight = agents.reduce((n, a) => n + a.connections.size, 0);
-    this.output.event("draining", `${signal}: draining ${agents.length} agent(s), ${inFlight} connection(s) in flight (again to stop at once)`, {
-      signal,
-      agents: agents.length,
-      connections: inFlight,
-    });
+    this.output.event(
+      "draining",
+      `${signal}: draining ${agents.length} agent(s), ${inFlight} connection(s) in flight (again to stop at once)`,
+      {
+        signal,
+        agents: agents.length,
+        connections: inFlight,
+      },
+    );
     const deadline = setTimeout(() => {
       for (const agent of agents) void agent.session.close();
     }, this.options.drainMs);

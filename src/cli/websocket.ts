@@ -25,11 +25,14 @@ const CLOSE_WAIT_MS = 5000;
 /** Subprotocol the agent asks for; the server echoes it when asked. */
 export const SUBPROTOCOL = "streamux-tunnel.v1";
 
+// biome-ignore lint/suspicious/noExplicitAny: listeners of the DOM's WebSocket shape, each typed by its event's name
 type Listener = (event: any) => void;
 
 /** Sec-WebSocket-Accept for a key. */
 export function acceptKey(key: string): string {
-  return createHash("sha1").update(key + GUID).digest("base64");
+  return createHash("sha1")
+    .update(key + GUID)
+    .digest("base64");
 }
 
 /** One end of a WebSocket connection over a connected socket. */
@@ -363,25 +366,44 @@ class FrameParser {
 
     const fin = (b0 & 0x80) !== 0;
     const opcode = b0 & 0x0f;
-    if (b0 & 0x70) return this.error(1002, "reserved bits set (no extension was agreed)"), at;
-    if (((b1 & 0x80) !== 0) !== this.masked) return this.error(1002, this.masked ? "unmasked frame from a client" : "masked frame from the server"), at;
+    if (b0 & 0x70) {
+      this.error(1002, "reserved bits set (no extension was agreed)");
+      return at;
+    }
+    if (((b1 & 0x80) !== 0) !== this.masked) {
+      this.error(1002, this.masked ? "unmasked frame from a client" : "masked frame from the server");
+      return at;
+    }
     let length = len7;
     const view = new DataView(this.header.buffer);
     if (len7 === 126) length = view.getUint16(2);
     else if (len7 === 127) {
       const big = view.getBigUint64(2);
-      if (big > BigInt(Number.MAX_SAFE_INTEGER)) return this.error(1009, "frame too large"), at;
+      if (big > BigInt(Number.MAX_SAFE_INTEGER)) {
+        this.error(1009, "frame too large");
+        return at;
+      }
       length = Number(big);
     }
     if (opcode >= 0x8) {
-      if (!fin || length > 125 || (opcode !== 0x8 && opcode !== 0x9 && opcode !== 0xa)) return this.error(1002, "bad control frame"), at;
+      if (!fin || length > 125 || (opcode !== 0x8 && opcode !== 0x9 && opcode !== 0xa)) {
+        this.error(1002, "bad control frame");
+        return at;
+      }
     } else if (opcode === 0x0) {
-      if (this.message === 0) return this.error(1002, "continuation without a message"), at;
+      if (this.message === 0) {
+        this.error(1002, "continuation without a message");
+        return at;
+      }
     } else if (opcode === 0x1 || opcode === 0x2) {
-      if (this.message !== 0) return this.error(1002, "new message inside a fragmented one"), at;
+      if (this.message !== 0) {
+        this.error(1002, "new message inside a fragmented one");
+        return at;
+      }
       this.message = opcode;
     } else {
-      return this.error(1002, `unknown opcode ${opcode}`), at;
+      this.error(1002, `unknown opcode ${opcode}`);
+      return at;
     }
     this.opcode = opcode;
     this.fin = fin;

@@ -23,7 +23,7 @@ export interface FrameHandler {
   onUnknown?(type: number, flags: number, streamId: number, length: number): void;
 }
 
-const enum State {
+enum State {
   Header,
   Data,
   Fixed,

@@ -3,14 +3,7 @@ import type { Frame } from "./frame.js";
 import { writeU32 } from "../util/bytes.js";
 
 /** Writes one 8-byte frame header at `at` (docs/protocol.md, "Frames"). */
-export function writeHeader(
-  buf: Uint8Array,
-  at: number,
-  length: number,
-  type: number,
-  flags: number,
-  streamId: number,
-): void {
+export function writeHeader(buf: Uint8Array, at: number, length: number, type: number, flags: number, streamId: number): void {
   buf[at] = length >>> 16;
   buf[at + 1] = length >>> 8;
   buf[at + 2] = length;

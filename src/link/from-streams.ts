@@ -2,7 +2,6 @@ import { concat } from "../util/bytes.js";
 import { noop } from "../util/deferred.js";
 import type { Link, LinkSink, Transport } from "./link.js";
 
-
 /** A Link over a WHATWG transport: how a transport without a link of its own is driven. */
 export function linkFromStreams(transport: Transport): Link {
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;

@@ -58,8 +58,7 @@ export function pageSource(): PageSource {
 
 export function pageConfig(outDir: string, source: PageSource = pageSource()): UserConfig {
   const exports = exportsMap();
-  const target = (e: (typeof ENTRY_POINTS)[number]) =>
-    source === "dist" ? join(packageRoot, exports[e]!.default) : sourceOf(exports[e]!);
+  const target = (e: (typeof ENTRY_POINTS)[number]) => (source === "dist" ? join(packageRoot, exports[e]!.default) : sourceOf(exports[e]!));
   return {
     root: join(packageRoot, "test/browser/page"),
     logLevel: "warn",

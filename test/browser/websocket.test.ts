@@ -8,7 +8,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { fromWebSocket } from "../../src/adapters/websocket.js";
 import { ErrorCode, Session, type MuxStream } from "../../src/index.js";
-import { buildPage, launchChromium, openPage, serveDir, type Browser, type BuiltPage, type StaticServer, type WatchedPage } from "./harness.js";
+import {
+  buildPage,
+  launchChromium,
+  openPage,
+  serveDir,
+  type Browser,
+  type BuiltPage,
+  type StaticServer,
+  type WatchedPage,
+} from "./harness.js";
 import "./page/api.js";
 import { readAll } from "../support/bytes.js";
 

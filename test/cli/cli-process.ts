@@ -91,7 +91,11 @@ export class CliProcess {
   }
 
   /** The first event named `name` (and matching `where`) among those printed after `after` (default: all), or still to come. */
-  next(name: string, where: (e: CliEvent) => boolean = () => true, options: { after?: number; timeoutMs?: number } = {}): Promise<CliEvent> {
+  next(
+    name: string,
+    where: (e: CliEvent) => boolean = () => true,
+    options: { after?: number; timeoutMs?: number } = {},
+  ): Promise<CliEvent> {
     const match = (e: CliEvent) => e.event === name && where(e);
     const found = this.events.slice(options.after ?? 0).find(match);
     if (found) return Promise.resolve(found);

@@ -23,14 +23,21 @@ beforeAll(async () => {
   scratch = join(cacheDir, `cli-package-${process.pid}`);
   await rm(scratch, { recursive: true, force: true });
   copy = join(scratch, "clone");
-  const { stdout: files } = await run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout: files } = await run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: root,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   for (const file of files.split("\0").filter(Boolean)) {
     if (!existsSync(join(root, file))) continue;
     await mkdir(dirname(join(copy, file)), { recursive: true });
     await cp(join(root, file), join(copy, file));
   }
   await symlink(join(root, "node_modules"), join(copy, "node_modules"), "dir");
-  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: copy, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", scratch], {
+    cwd: copy,
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   tarball = join(scratch, packed!.filename);
   packedFiles = packed!.files.map((f) => f.path);
@@ -67,7 +74,11 @@ describe("the packed package's streamux command", () => {
       timeout: 60_000,
     });
     expect(stdout).toContain("Usage: streamux tunnel <serve|expose>");
-    const expose = await run("npx", ["--yes", "--offline", `--package=${tarball}`, "--", "streamux", "tunnel", "expose", "--help"], { cwd: fresh, env, timeout: 60_000 });
+    const expose = await run("npx", ["--yes", "--offline", `--package=${tarball}`, "--", "streamux", "tunnel", "expose", "--help"], {
+      cwd: fresh,
+      env,
+      timeout: 60_000,
+    });
     expect(expose.stdout).toContain("Exit codes:");
   }, 70_000);
 });

@@ -158,7 +158,9 @@ describe.each([
   }, 20_000);
 
   it("refuses a wrong token with a clear message and exit code 3", async () => {
-    const wrong = new CliProcess(["tunnel", "expose", `127.0.0.1:${localPort}`, "--server", url, "--token", "not-the-token"], { timeoutMs: 15_000 });
+    const wrong = new CliProcess(["tunnel", "expose", `127.0.0.1:${localPort}`, "--server", url, "--token", "not-the-token"], {
+      timeoutMs: 15_000,
+    });
     children.add(wrong);
     const exit = await wrong.exited;
     expect(exit.code, wrong.output()).toBe(3);

@@ -107,8 +107,14 @@ describe("the command line", () => {
   });
 
   it("checks serve's and expose's options, and takes the token from the environment", () => {
-    expect(parseServe(["--control", ":7000"], { STREAMUX_TUNNEL_TOKEN: "env" })).toMatchObject({ tokens: ["env"], ports: null, graceMs: 30_000 });
-    expect(parseServe(["--control", ":7000", "--token", "a", "--token", "b", "--ports", "20000-20001"], {})).toMatchObject({ tokens: ["a", "b"] });
+    expect(parseServe(["--control", ":7000"], { STREAMUX_TUNNEL_TOKEN: "env" })).toMatchObject({
+      tokens: ["env"],
+      ports: null,
+      graceMs: 30_000,
+    });
+    expect(parseServe(["--control", ":7000", "--token", "a", "--token", "b", "--ports", "20000-20001"], {})).toMatchObject({
+      tokens: ["a", "b"],
+    });
     expect(() => parseServe([], {})).toThrow(/--control/);
     expect(() => parseServe(["--control", ":1", "--tls-cert", "c"], {})).toThrow(/go together/);
     expect(() => parseServe(["--control", ":1", "--tokn", "x"], {})).toThrow(/tokn/);

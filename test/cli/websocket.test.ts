@@ -48,7 +48,7 @@ async function ourServer(onSocket: (ws: NodeWebSocket) => void): Promise<number>
 }
 
 /** Collects a peer's data messages as one byte string per data frame run, until `n` bytes came. */
-function gather(ws: { addEventListener(t: string, l: (e: any) => void): void }, n: number): Promise<Buffer> {
+function gather(ws: { addEventListener(t: string, l: (e: { data: unknown }) => void): void }, n: number): Promise<Buffer> {
   return new Promise((resolve) => {
     const parts: Buffer[] = [];
     let have = 0;
@@ -66,7 +66,7 @@ describe("the command's WebSocket server, with the ws package as client", () => 
   it("echoes binary messages of every length encoding, answers ping, and closes cleanly", async () => {
     const closed = deferred<{ code: number; wasClean: boolean }>();
     const port = await ourServer((ws) => {
-      ws.addEventListener("message", (e: { data: Uint8Array }) => ws.send(Buffer.from(e.data) as any));
+      ws.addEventListener("message", (e: { data: Uint8Array }) => ws.send(new Uint8Array(e.data)));
       ws.addEventListener("close", (e: { code: number; wasClean: boolean }) => closed.resolve(e));
     });
     const client = new WsClient(`ws://127.0.0.1:${port}/any/path`, SUBPROTOCOL);
@@ -129,7 +129,11 @@ describe("the command's WebSocket server, with the ws package as client", () => 
 
 describe("the command's WebSocket client, with the ws package as server", () => {
   async function wsServer(onConnection: (ws: import("ws").WebSocket) => void): Promise<number> {
-    const server = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false) });
+    const server = new WebSocketServer({
+      host: "127.0.0.1",
+      port: 0,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
     server.on("connection", onConnection);
     await new Promise((resolve) => server.once("listening", resolve));
     cleanup.push(() => {
@@ -155,7 +159,7 @@ describe("the command's WebSocket client, with the ws package as server", () => 
     for (const size of SIZES) {
       const sent = randomBytes(size);
       const echoed = gather(client, size);
-      client.send(sent as any);
+      client.send(new Uint8Array(sent));
       expect((await echoed).equals(sent), `size ${size}`).toBe(true);
     }
     const closed = new Promise<{ code: number; wasClean: boolean }>((resolve) => client.addEventListener("close", resolve));

@@ -20,11 +20,9 @@ afterAll(async () => {
 
 /** Waits until the element's text starts with `prefix`; returns the whole text. */
 async function textStartingWith(page: Page, selector: string, prefix: string): Promise<string> {
-  await page.waitForFunction(
-    ([sel, want]) => document.querySelector(sel!)?.textContent?.startsWith(want!) === true,
-    [selector, prefix],
-    { timeout: WAIT_MS },
-  );
+  await page.waitForFunction(([sel, want]) => document.querySelector(sel!)?.textContent?.startsWith(want!) === true, [selector, prefix], {
+    timeout: WAIT_MS,
+  });
   return (await page.textContent(selector)) ?? "";
 }
 

@@ -16,7 +16,9 @@ describe("the Node HTTP example", () => {
     // 12 requests, keepAlive with maxSockets 4: every one answered, over exactly 4 streams.
     expect(output).toContain("12 requests through httpAgent({ keepAlive: true, maxSockets: 4 }): status 200, over 4 streams");
     expect(output).toContain('first answer {"path":"/items/0","served":"by the server, over a mux stream"}');
-    expect(output).toContain("GET /never with AbortSignal.timeout(300) → AbortError (TimeoutError); the server saw: the stream closed before an answer");
+    expect(output).toContain(
+      "GET /never with AbortSignal.timeout(300) → AbortError (TimeoutError); the server saw: the stream closed before an answer",
+    );
     expect(output).toContain("server → client: GET /status → 200 the client answers GET /status");
     expect(output).toContain("client: shutdown() → code 14 (session closed), clean: true");
     expect(output).toMatch(/\ndone\n/);

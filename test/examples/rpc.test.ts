@@ -39,18 +39,30 @@ async function expectCalls(child: RuntimeProcess, runtime: string): Promise<void
 }
 
 describe("the Deno and Bun RPC example", () => {
-  it("type-checks against the built package's types, with web platform globals only", async () => {
-    const tsc = run(join(root, "node_modules", ".bin", "tsc"), ["-p", "examples/rpc"]);
-    const exit = await tsc.exited;
-    expect(exit.code, tsc.output()).toBe(0);
-  }, TIMEOUT_MS);
+  it(
+    "type-checks against the built package's types, with web platform globals only",
+    async () => {
+      const tsc = run(join(root, "node_modules", ".bin", "tsc"), ["-p", "examples/rpc"]);
+      const exit = await tsc.exited;
+      expect(exit.code, tsc.output()).toBe(0);
+    },
+    TIMEOUT_MS,
+  );
 
-  it("runs on Deno (streamux/deno): typed calls, 100 at once, a failure as a reset code, a deadline", async () => {
-    const args = ["run", "--config", "examples/rpc/deno.json", "--allow-net=127.0.0.1", "examples/rpc/deno.ts"];
-    await expectCalls(run(denoBin, args, denoEnv()), "Deno");
-  }, TIMEOUT_MS);
+  it(
+    "runs on Deno (streamux/deno): typed calls, 100 at once, a failure as a reset code, a deadline",
+    async () => {
+      const args = ["run", "--config", "examples/rpc/deno.json", "--allow-net=127.0.0.1", "examples/rpc/deno.ts"];
+      await expectCalls(run(denoBin, args, denoEnv()), "Deno");
+    },
+    TIMEOUT_MS,
+  );
 
-  it("runs on Bun (streamux/bun): typed calls, 100 at once, a failure as a reset code, a deadline", async () => {
-    await expectCalls(run(bunBin, ["examples/rpc/bun.ts"]), "Bun");
-  }, TIMEOUT_MS);
+  it(
+    "runs on Bun (streamux/bun): typed calls, 100 at once, a failure as a reset code, a deadline",
+    async () => {
+      await expectCalls(run(bunBin, ["examples/rpc/bun.ts"]), "Bun");
+    },
+    TIMEOUT_MS,
+  );
 });

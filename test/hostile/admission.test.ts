@@ -46,9 +46,11 @@ async function burst(session: Session, count: number): Promise<{ writes: Map<num
         const wrote = await outcome(stream.write(payload).then(() => stream.closeWrite()));
         if (wrote !== "ok") return wrote;
         // The victim half-closes once it has read everything: the stream was accepted.
-        return outcome(stream.read().then((chunk) => {
-          if (chunk !== null) throw new Error("the victim sent data");
-        }));
+        return outcome(
+          stream.read().then((chunk) => {
+            if (chunk !== null) throw new Error("the victim sent data");
+          }),
+        );
       }),
     ),
     `${count} streams to be accepted and answered`,

@@ -163,7 +163,10 @@ export class Attacker {
     if (options.paused) socket.pause();
     onTestFinished(() => void socket.destroy());
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no connection to 127.0.0.1:${port} within ${DEFAULT_TIMEOUT_MS} ms`)), DEFAULT_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`no connection to 127.0.0.1:${port} within ${DEFAULT_TIMEOUT_MS} ms`)),
+        DEFAULT_TIMEOUT_MS,
+      );
       socket.once("error", (err) => {
         clearTimeout(timer);
         reject(err);
@@ -179,7 +182,9 @@ export class Attacker {
   /** Connects `count` plain sockets that never send a byte (idle peers); destroyed when the test finishes. */
   static async idle(port: number, count: number): Promise<net.Socket[]> {
     const sockets: net.Socket[] = [];
-    onTestFinished(() => sockets.forEach((s) => s.destroy()));
+    onTestFinished(() => {
+      for (const s of sockets) s.destroy();
+    });
     // A few at a time, so the listen backlog never overflows.
     for (let i = 0; i < count; i += 100) {
       const batch = Array.from({ length: Math.min(100, count - i) }, () => {
@@ -249,10 +254,13 @@ export class Attacker {
   async until(condition: () => boolean, what: string, timeoutMs = DEFAULT_TIMEOUT_MS, orEnd = false): Promise<void> {
     const deadline = performance.now() + Math.max(1, timeoutMs);
     for (;;) {
-      if (this.broken !== null) throw new Error(`the victim sent bytes that do not decode (${String(this.broken)}) while waiting for ${what}`);
+      if (this.broken !== null)
+        throw new Error(`the victim sent bytes that do not decode (${String(this.broken)}) while waiting for ${what}`);
       if (condition()) return;
       if (this.ended && !orEnd) {
-        throw new Error(`the connection ${this.error ? `failed (${this.error.message})` : "ended"} while waiting for ${what}; ${this.tally.summary()}`);
+        throw new Error(
+          `the connection ${this.error ? `failed (${this.error.message})` : "ended"} while waiting for ${what}; ${this.tally.summary()}`,
+        );
       }
       const left = deadline - performance.now();
       if (left <= 0) throw new Error(`timed out after ${Math.round(timeoutMs)} ms waiting for ${what}; ${this.tally.summary()}`);

@@ -60,7 +60,11 @@ async function sourceHash(dirs: string[]): Promise<string> {
       .map((name) => join(dir, name))
       .sort();
     for (const path of entries) {
-      hash.update(relative(root, path)).update("\0").update(await readFile(path)).update("\0");
+      hash
+        .update(relative(root, path))
+        .update("\0")
+        .update(await readFile(path))
+        .update("\0");
     }
   }
   return hash.digest("hex").slice(0, 16);

@@ -140,7 +140,14 @@ describe("hostile peer: floods", () => {
     await stillHealthy(f);
     const { growth, stall } = await measured(f);
 
-    figures("100,000 SYN+FIN", `${report.accepted} accepted`, `${f.attacker.tally.fins} FIN back`, ms(elapsed), `longest stall ${ms(stall)}`, `growth ${mib(growth)}`);
+    figures(
+      "100,000 SYN+FIN",
+      `${report.accepted} accepted`,
+      `${f.attacker.tally.fins} FIN back`,
+      ms(elapsed),
+      `longest stall ${ms(stall)}`,
+      `growth ${mib(growth)}`,
+    );
     expect(f.attacker.tally.rst.size, "no stream was refused").toBe(0);
     expect(growth).toBeLessThan(MAX_GROWTH);
   });
@@ -155,7 +162,13 @@ describe("hostile peer: floods", () => {
     await stillHealthy(f);
     const { growth, stall } = await measured(f);
 
-    figures("1,000,000 + 1,000,000 WNDINC", `${ms(open)} on an open stream`, `${ms(unknown)} on unknown streams`, `longest stall ${ms(stall)}`, `growth ${mib(growth)}`);
+    figures(
+      "1,000,000 + 1,000,000 WNDINC",
+      `${ms(open)} on an open stream`,
+      `${ms(unknown)} on unknown streams`,
+      `longest stall ${ms(stall)}`,
+      `growth ${mib(growth)}`,
+    );
     expect(f.attacker.tally.frames - f.attacker.tally.barriers, "nothing answers a WNDINC").toBe(0);
     expect(growth).toBeLessThan(MAX_GROWTH);
   });

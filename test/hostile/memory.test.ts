@@ -268,11 +268,7 @@ describe("hostile peer: memory", () => {
       report = await victim.report();
     }
     const g = growth(before, report);
-    figures(
-      "1 GiB write to a peer that never reads",
-      `stalled after ${mib(report.bytesWritten)} written`,
-      `growth ${mib(g)}`,
-    );
+    figures("1 GiB write to a peer that never reads", `stalled after ${mib(report.bytesWritten)} written`, `growth ${mib(g)}`);
     expect(report.writePending, "a write waits").toBe(true);
     expect(report.bytesWritten, "the write loop stood still").toBe(last);
     expect(report.bytesWritten).toBeLessThan(TOTAL / 16);

@@ -7,8 +7,7 @@ describe("matrix: Node server, Bun client, over TCP", () => {
   it("echoes 50 streams × 256 KiB opened by each side, verified by SHA-256, and closes cleanly", async () => {
     requireBuild();
     const outcome = await nodeServer(
-      async (port) =>
-        new RuntimeProcess(bunBin, ["test/runtimes/bun/echo-peer.ts", ...peerArgs("client", port)], { timeoutMs: 60_000 }),
+      async (port) => new RuntimeProcess(bunBin, ["test/runtimes/bun/echo-peer.ts", ...peerArgs("client", port)], { timeoutMs: 60_000 }),
     );
     expectFullEcho(outcome);
     // The Bun client closed: it reports its own close, the Node server saw its GOAWAY(NoError).

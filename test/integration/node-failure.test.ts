@@ -37,7 +37,6 @@ async function expectNoLeaks(before: Record<string, number>) {
   expect(leaks(before)).toEqual([]);
 }
 
-
 type Outcome = { at: number; error?: unknown };
 
 /** Counts bytes read per stream and says when every stream has read at least `bytes`. */

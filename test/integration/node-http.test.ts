@@ -1,6 +1,5 @@
 import { once } from "node:events";
 import * as http from "node:http";
-import type * as net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { httpAgent, serve, toDuplex } from "../../src/adapters/node.js";
 import type { Session } from "../../src/index.js";

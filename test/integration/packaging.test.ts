@@ -134,8 +134,14 @@ describe("the package as built", () => {
       }
       if (subpath === "./package.json") continue;
       const found = targets(target);
-      expect(found.some((t) => t.conditions.includes("types") && t.file.endsWith(".d.ts")), `types of ${subpath}`).toBe(true);
-      expect(found.some((t) => t.conditions.at(-1) === "default" && t.file.endsWith(".js")), `code of ${subpath}`).toBe(true);
+      expect(
+        found.some((t) => t.conditions.includes("types") && t.file.endsWith(".d.ts")),
+        `types of ${subpath}`,
+      ).toBe(true);
+      expect(
+        found.some((t) => t.conditions.at(-1) === "default" && t.file.endsWith(".js")),
+        `code of ${subpath}`,
+      ).toBe(true);
     }
   });
 
@@ -194,7 +200,14 @@ async function typeCheck(name: string, tscPath: string, source: string, typings:
 describe("the packed package (npm pack), installed into a consumer project", () => {
   it("is built by npm pack itself from a clean copy with no dist/, and carries code, types and sources", () => {
     expect(copyHadDist).toBe(false);
-    for (const file of ["dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/websocket.js", "dist/adapters/websocket.d.ts", "src/index.ts"]) {
+    for (const file of [
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/node.js",
+      "dist/websocket.js",
+      "dist/adapters/websocket.d.ts",
+      "src/index.ts",
+    ]) {
       expect(packedFiles, file).toContain(file);
     }
     expect(packedFiles.filter((f) => f.startsWith("test/") || f.startsWith("bench/"))).toEqual([]);
@@ -272,17 +285,26 @@ export async function main(): Promise<void> {
 
   it("CommonJS code can require() every entry (Node's require of ES modules)", async () => {
     const lines = Object.keys(ENTRIES).map((entry) => `report[${JSON.stringify(entry)}] = Object.keys(require(${JSON.stringify(entry)}));`);
-    await writeFile(join(project, "probe-cjs.cjs"), `const report = {};\n${lines.join("\n")}\nconsole.log("exports " + JSON.stringify(report));\n`);
+    await writeFile(
+      join(project, "probe-cjs.cjs"),
+      `const report = {};\n${lines.join("\n")}\nconsole.log("exports " + JSON.stringify(report));\n`,
+    );
     expectAllNames(await runProbe(process.execPath, ["probe-cjs.cjs"]));
   }, 70_000);
 
   it("Node imports every entry by name", async () => {
-    await writeFile(join(project, "probe-node.mjs"), probeModule((entry) => entry));
+    await writeFile(
+      join(project, "probe-node.mjs"),
+      probeModule((entry) => entry),
+    );
     expectAllNames(await runProbe(process.execPath, ["probe-node.mjs"]));
   }, 70_000);
 
   it("Deno imports every entry as npm:streamux… from node_modules", async () => {
-    await writeFile(join(project, "probe-deno.js"), probeModule((entry) => `npm:${entry}`));
+    await writeFile(
+      join(project, "probe-deno.js"),
+      probeModule((entry) => `npm:${entry}`),
+    );
     // "manual": Deno uses the node_modules folder as it is and fetches nothing.
     await writeFile(join(project, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
     const args = ["run", "--no-lock", "--allow-read", "--allow-env", "probe-deno.js"];
@@ -290,7 +312,10 @@ export async function main(): Promise<void> {
   }, 70_000);
 
   it("Bun imports every entry by name", async () => {
-    await writeFile(join(project, "probe-bun.mjs"), probeModule((entry) => entry));
+    await writeFile(
+      join(project, "probe-bun.mjs"),
+      probeModule((entry) => entry),
+    );
     expectAllNames(await runProbe(bunBin, ["probe-bun.mjs"]));
   }, 70_000);
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { fromWebSocket, type WebSocketLike } from "../../src/adapters/websocket.js";
 import { Session } from "../../src/index.js";
-import { plainWebSocket, RecordingSink, disposedAfterEach, type WsPair } from "../support/ws-pair.js";
+import { plainWebSocket, RecordingSink, disposedAfterEach } from "../support/ws-pair.js";
 
 const HIGH = 256 * 1024;
 const LOW = 64 * 1024;

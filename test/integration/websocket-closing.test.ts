@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { fromWebSocket } from "../../src/adapters/websocket.js";
 import { ErrorCode, MuxError, Session } from "../../src/index.js";
-import { closedWith, connectWs, plainWebSocket, RecordingSink, disposedAfterEach, type WsPair } from "../support/ws-pair.js";
+import { closedWith, connectWs, plainWebSocket, RecordingSink, disposedAfterEach } from "../support/ws-pair.js";
 
 const { pair, cleanups } = disposedAfterEach();
 

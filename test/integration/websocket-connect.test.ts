@@ -11,7 +11,7 @@ import { within } from "../support/raw-peer.js";
 // WebSocket: the `ws` package's constructor is passed in, as such code would.
 const Ws = WebSocket as unknown as WebSocketConstructorLike;
 
-let cleanup: Array<() => Promise<void> | void> = [];
+const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });

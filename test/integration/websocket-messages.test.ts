@@ -8,7 +8,7 @@ import { fromWebSocket, type WebSocketLike } from "../../src/adapters/websocket.
 import { ErrorCode, MuxError } from "../../src/errors.js";
 import { encodeFrame } from "../../src/frame/index.js";
 import { Session } from "../../src/index.js";
-import { connectWs, plainWebSocket, RecordingSink, disposedAfterEach, type WsPair } from "../support/ws-pair.js";
+import { connectWs, plainWebSocket, RecordingSink, disposedAfterEach } from "../support/ws-pair.js";
 
 const { pair, cleanups } = disposedAfterEach();
 

@@ -58,7 +58,9 @@ async function orChildExit<T>(child: RuntimeProcess, promise: Promise<T>, what: 
     const clean = exit.code === 0 && !exit.timedOut;
     if (clean) await new Promise((resolve) => (timer = setTimeout(resolve, AFTER_PEER_EXIT_MS)));
     const how = exit.timedOut ? "timed out" : `code ${exit.code}`;
-    throw new Error(`the peer process ended (${how}) before ${what}${clean ? ` and ${AFTER_PEER_EXIT_MS} ms passed` : ""}\n${child.output()}`);
+    throw new Error(
+      `the peer process ended (${how}) before ${what}${clean ? ` and ${AFTER_PEER_EXIT_MS} ms passed` : ""}\n${child.output()}`,
+    );
   });
   failed.catch(() => {});
   try {

@@ -96,9 +96,7 @@ export class RuntimeProcess {
     const seen = this.lines.find((l) => l.startsWith(prefix));
     if (seen !== undefined) return seen;
     if (this.done) throw new Error(`the process ended without printing "${prefix}…"\n${this.output()}`);
-    const line = await new Promise<string>((resolve) =>
-      this.lineWaiters.push({ match: (l) => l.startsWith(prefix), resolve }),
-    );
+    const line = await new Promise<string>((resolve) => this.lineWaiters.push({ match: (l) => l.startsWith(prefix), resolve }));
     if (line === "") throw new Error(`the process ended without printing "${prefix}…"\n${this.output()}`);
     return line;
   }
@@ -165,7 +163,7 @@ export async function denoImportMap(): Promise<string> {
   const imports: Record<string, string> = {};
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     const file = typeof target === "string" ? target : (target.deno ?? target.import ?? target.default);
-    if (!file || !file.endsWith(".js")) continue;
+    if (!file?.endsWith(".js")) continue;
     const absolute = join(root, file);
     if (!existsSync(absolute)) throw new Error(`exports["${subpath}"] → ${file} does not exist: run npm run build first`);
     imports[subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`] = pathToFileURL(absolute).href;

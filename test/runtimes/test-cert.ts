@@ -22,12 +22,31 @@ async function make(): Promise<string> {
   const dir = join(cacheDir, "tls", String(process.pid));
   await mkdir(dir, { recursive: true });
   // prettier-ignore
-  await run("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=localhost",
-    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
-    "-addext", "basicConstraints=critical,CA:FALSE",
-  ], { timeout: 20_000 });
+  await run(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
+      "-addext",
+      "basicConstraints=critical,CA:FALSE",
+    ],
+    { timeout: 20_000 },
+  );
   return dir;
 }
 

@@ -85,11 +85,15 @@ describe("the behaviour suite inside workerd", () => {
   for (const pair of ["memory", "ws"] as const) {
     for (const b of behaviours) {
       const label = pair === "ws" ? "WebSocketPair (fromWebSocket on both ends)" : "memory pair";
-      it(`${label}: ${b.name}`, async () => {
-        const res = await run(`/run?pair=${pair}&name=${encodeURIComponent(b.name)}`);
-        const body = (await res.json()) as { ok: boolean; error?: string };
-        expect(body.ok, `${body.error ?? ""}\n${host.output()}`).toBe(true);
-      }, (b.timeoutMs ?? 10_000) + 5_000);
+      it(
+        `${label}: ${b.name}`,
+        async () => {
+          const res = await run(`/run?pair=${pair}&name=${encodeURIComponent(b.name)}`);
+          const body = (await res.json()) as { ok: boolean; error?: string };
+          expect(body.ok, `${body.error ?? ""}\n${host.output()}`).toBe(true);
+        },
+        (b.timeoutMs ?? 10_000) + 5_000,
+      );
     }
   }
 });

@@ -262,7 +262,7 @@ behaviour(
           return back;
         }),
       );
-      received.forEach((back, i) => sameBytes(back, sent[i]!, `stream #${i} echo`));
+      for (const [i, back] of received.entries()) sameBytes(back, sent[i]!, `stream #${i} echo`);
       equal(await sha256Of(received), await sha256Of(sent), "SHA-256 of everything echoed");
       await client.close();
       await within(echoing, "the echo server's accept loop to end", 5000);

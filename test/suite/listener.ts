@@ -196,7 +196,10 @@ export const listenerBehaviours: ListenerBehaviour[] = [
     async run(ctx) {
       await withServer(ctx, {}, async (_server, port) => {
         const reason = new Error("gave up");
-        const err = await rejection(ctx.dial({ host: "127.0.0.1", port, signal: AbortSignal.abort(reason) }), "dial() with an aborted signal");
+        const err = await rejection(
+          ctx.dial({ host: "127.0.0.1", port, signal: AbortSignal.abort(reason) }),
+          "dial() with an aborted signal",
+        );
         equal(err, reason, "the rejection");
         const late = new AbortController();
         const dialling = ctx.dial({ host: "127.0.0.1", port, signal: late.signal });

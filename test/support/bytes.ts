@@ -24,7 +24,7 @@ export function join(parts: readonly Uint8Array[]): Uint8Array {
 /** Deterministic bytes (xorshift32): a seed per stream makes mix-ups visible. */
 export function pattern(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
-  let x = (Math.imul(seed + 1, 2654435761) >>> 0) || 1;
+  let x = Math.imul(seed + 1, 2654435761) >>> 0 || 1;
   for (let i = 0; i < length; i++) {
     x ^= x << 13;
     x ^= x >>> 17;

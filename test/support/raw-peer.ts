@@ -29,10 +29,8 @@ export const frame = {
     flags,
     data: bytes(data),
   }),
-  syn: (streamId: number, data: string | Uint8Array | number[] = new Uint8Array(0)): Frame =>
-    frame.data(streamId, data, Flag.SYN),
-  fin: (streamId: number, data: string | Uint8Array | number[] = new Uint8Array(0)): Frame =>
-    frame.data(streamId, data, Flag.FIN),
+  syn: (streamId: number, data: string | Uint8Array | number[] = new Uint8Array(0)): Frame => frame.data(streamId, data, Flag.SYN),
+  fin: (streamId: number, data: string | Uint8Array | number[] = new Uint8Array(0)): Frame => frame.data(streamId, data, Flag.FIN),
   rst: (streamId: number, code: number): Frame => ({ type: "RST", streamId, code }),
   wndInc: (streamId: number, increment: number): Frame => ({ type: "WNDINC", streamId, increment }),
   goAway: (lastStreamId: number, code: number, debug: string | Uint8Array = new Uint8Array(0)): Frame => ({
@@ -299,4 +297,3 @@ export async function readBytes(reader: ReadableStreamDefaultReader<Uint8Array>,
 export async function readText(reader: ReadableStreamDefaultReader<Uint8Array>, n: number): Promise<string> {
   return new TextDecoder().decode(await readBytes(reader, n));
 }
-

@@ -140,7 +140,11 @@ export class RecordingSink implements LinkSink {
     this.events.push("data");
     this.chunks.push(chunk);
     this.bytes += chunk.length;
-    this.waiters = this.waiters.filter((w) => (this.bytes >= w.bytes ? (w.wake(), false) : true));
+    this.waiters = this.waiters.filter((w) => {
+      if (this.bytes < w.bytes) return true;
+      w.wake();
+      return false;
+    });
   }
 
   end(): void {

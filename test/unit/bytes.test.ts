@@ -16,7 +16,7 @@ describe("4-byte values", () => {
   it("are gathered whole however the bytes are split, cut at every offset", () => {
     const values = [0xffffffff, 1, 0x0badc0de];
     const bytes = new Uint8Array(12);
-    values.forEach((v, i) => writeU32(bytes, i * 4, v));
+    for (const [i, v] of values.entries()) writeU32(bytes, i * 4, v);
     for (let a = 0; a <= bytes.length; a++) {
       for (let c = a; c <= bytes.length; c++) {
         const got: number[] = [];

@@ -56,7 +56,6 @@ function feed(chunks: Uint8Array[]): { rec: Recorder; decoder: FrameDecoder } {
   return { rec, decoder };
 }
 
-
 /** A small deterministic PRNG (mulberry32), so random chunkings are reproducible. */
 function rng(seed: number): () => number {
   return () => {
@@ -73,9 +72,7 @@ function rng(seed: number): () => number {
  */
 function norm(frames: Frame[]): unknown[] {
   const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
-  return frames.map((f) =>
-    f.type === "DATA" ? { ...f, data: hex(f.data) } : f.type === "GOAWAY" ? { ...f, debug: hex(f.debug) } : f,
-  );
+  return frames.map((f) => (f.type === "DATA" ? { ...f, data: hex(f.data) } : f.type === "GOAWAY" ? { ...f, debug: hex(f.debug) } : f));
 }
 
 /** Bytes that differ from their neighbours, so a misplaced piece shows. */

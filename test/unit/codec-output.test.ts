@@ -8,7 +8,6 @@ import { Output } from "../../src/frame/output.js";
 import { framesVectors, fromHex, toHex } from "../support/vectors.js";
 import { concat } from "../../src/util/bytes.js";
 
-
 function dataFrame(out: Output, streamId: number, flags: number, data: Uint8Array): void {
   out.header(data.length, FrameType.DATA, flags, streamId);
   out.payload(data);
@@ -105,7 +104,7 @@ describe("Output", () => {
     // Enough small frames over many flushes to use up several 64 KiB slabs.
     for (let flush = 0; flush < 200; flush++) {
       for (let i = 0; i < 60; i++) {
-        dataFrame(out, 2 * i + 1, 0, text(`flush ${flush} frame ${i} ` + "x".repeat(i)));
+        dataFrame(out, 2 * i + 1, 0, text(`flush ${flush} frame ${i} ${"x".repeat(i)}`));
         out.u32Frame(FrameType.WNDINC, 2 * i + 1, flush + 1);
       }
       for (const part of out.take()) handed.push({ part, hex: toHex(part) });

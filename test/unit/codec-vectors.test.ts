@@ -123,12 +123,9 @@ describe("encodeFrame refuses what Go's Pack refuses", () => {
     "WndInc.Pack(3, 0)": () => encodeFrame({ type: "WNDINC", streamId: 3, increment: 0 }),
     "WndInc.Pack(3, 0x80000000)": () => encodeFrame({ type: "WNDINC", streamId: 3, increment: 0x80000000 }),
     "Data.Pack(0x80000000, ...)": () => encodeFrame({ type: "DATA", streamId: 0x80000000, flags: 0, data }),
-    "Data.Pack(3, 16 MiB payload)": () =>
-      encodeFrame({ type: "DATA", streamId: 3, flags: 0, data: new Uint8Array(16 * 1024 * 1024) }),
-    "Data.Pack(0, ...) (stream 0 is not rejected when encoding)": () =>
-      encodeFrame({ type: "DATA", streamId: 0, flags: 0, data }),
-    "GoAway.Pack(0x80000001, ...)": () =>
-      encodeFrame({ type: "GOAWAY", lastStreamId: 0x80000001, code: 0, debug: new Uint8Array(0) }),
+    "Data.Pack(3, 16 MiB payload)": () => encodeFrame({ type: "DATA", streamId: 3, flags: 0, data: new Uint8Array(16 * 1024 * 1024) }),
+    "Data.Pack(0, ...) (stream 0 is not rejected when encoding)": () => encodeFrame({ type: "DATA", streamId: 0, flags: 0, data }),
+    "GoAway.Pack(0x80000001, ...)": () => encodeFrame({ type: "GOAWAY", lastStreamId: 0x80000001, code: 0, debug: new Uint8Array(0) }),
   };
 
   it("has a counterpart for every recorded Pack call", () => {

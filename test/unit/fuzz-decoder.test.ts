@@ -110,13 +110,9 @@ const payload = fc.uint8Array({ maxLength: 300 });
 
 /** Frames the encoder accepts, plus unknown types with their payload. */
 const validFrame: fc.Arbitrary<Uint8Array> = fc.oneof(
-  fc
-    .record({ streamId, flags: fc.integer({ min: 0, max: 15 }), data: payload })
-    .map((f) => encodeFrame({ type: "DATA", ...f })),
+  fc.record({ streamId, flags: fc.integer({ min: 0, max: 15 }), data: payload }).map((f) => encodeFrame({ type: "DATA", ...f })),
   fc.record({ streamId, code: fc.nat({ max: 0xffffffff }) }).map((f) => encodeFrame({ type: "RST", ...f })),
-  fc
-    .record({ streamId, increment: fc.integer({ min: 1, max: 0x7fffffff }) })
-    .map((f) => encodeFrame({ type: "WNDINC", ...f })),
+  fc.record({ streamId, increment: fc.integer({ min: 1, max: 0x7fffffff }) }).map((f) => encodeFrame({ type: "WNDINC", ...f })),
   fc
     .record({ lastStreamId: fc.nat({ max: 0x7fffffff }), code: fc.nat({ max: 0xffffffff }), debug: fc.uint8Array({ maxLength: 40 }) })
     .map((f) => encodeFrame({ type: "GOAWAY", ...f })),
@@ -136,8 +132,7 @@ const anyFrame: fc.Arbitrary<Uint8Array> = fc
   })
   .map((f) => raw(Math.max(0, f.p.length + f.lengthDelta), f.type, f.flags, f.id, f.p));
 
-const sequence = (frame: fc.Arbitrary<Uint8Array>) =>
-  fc.array(frame, { maxLength: 30 }).map(concat);
+const sequence = (frame: fc.Arbitrary<Uint8Array>) => fc.array(frame, { maxLength: 30 }).map(concat);
 
 const cuts = fc.array(fc.nat(), { maxLength: 12 });
 

@@ -21,7 +21,6 @@ const TABLE = new Set(Object.values(ErrorCode) as number[]);
 /** How long a run may take to settle before it counts as a hang. */
 const HANG_MS = 3000;
 
-
 /** Hand-built frame bytes: any header, any payload. */
 function raw(length: number, type: number, flags: number, streamId: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(8 + payload.length);
@@ -173,7 +172,10 @@ const scenario = (piece: fc.Arbitrary<Piece>): fc.Arbitrary<Scenario> =>
     typed: fc.boolean(),
     opens: fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 2 }),
     app: fc.constantFrom("serve" as const, "serve" as const, "ignore" as const),
-    action: fc.record({ at: fc.nat({ max: 40 }), what: fc.constantFrom("none" as const, "none" as const, "goAway" as const, "close" as const, "kill" as const) }),
+    action: fc.record({
+      at: fc.nat({ max: 40 }),
+      what: fc.constantFrom("none" as const, "none" as const, "goAway" as const, "close" as const, "kill" as const),
+    }),
     pieces: fc.array(piece, { maxLength: 25 }),
     cuts: fc.array(fc.nat(), { maxLength: 10 }),
   });
@@ -311,7 +313,10 @@ async function runScenario(s: Scenario): Promise<void> {
   expect(info.code).not.toBe(ErrorCode.InternalError);
   if (!killed) expect(info.reason).not.toMatch(/^transport failed/);
   for (const { where, err } of errors) checkError(err, where);
-  expect(errors.some((e) => e.where === "accept"), "accept() rejected once the session ended").toBe(true);
+  expect(
+    errors.some((e) => e.where === "accept"),
+    "accept() rejected once the session ended",
+  ).toBe(true);
 
   if (!killed) {
     // The session ended its output cleanly, and said why it ended, last thing on the wire.

@@ -66,7 +66,10 @@ describe("toStreams close", () => {
     let ended = 0;
     const link: Link = {
       start() {},
-      write: (_parts, done) => (done(), true),
+      write: (_parts, done) => {
+        done();
+        return true;
+      },
       pause() {},
       resume() {},
       end: async () => void ended++,

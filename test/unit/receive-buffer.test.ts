@@ -86,21 +86,24 @@ describe("the receive buffer", () => {
 
   it("hands out every byte in order, whatever was copied, packed or kept as a view", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 24 * KiB }), fc.integer({ min: 0, max: 64 * KiB })), { maxLength: 40 }), (sizes) => {
-        const b = new ReceiveBuffer();
-        const sent: Uint8Array[] = [];
-        let seed = 1;
-        for (const [n, extra] of sizes) {
-          const payload = cut(n, n + extra);
-          payload[0] = seed++;
-          payload[n - 1] = seed++;
-          sent.push(payload.slice());
-          b.push(payload);
-        }
-        expect(Buffer.compare(concat(drain(b)), concat(sent))).toBe(0);
-        expect(b.bytes).toBe(0);
-        expect(b.held).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 24 * KiB }), fc.integer({ min: 0, max: 64 * KiB })), { maxLength: 40 }),
+        (sizes) => {
+          const b = new ReceiveBuffer();
+          const sent: Uint8Array[] = [];
+          let seed = 1;
+          for (const [n, extra] of sizes) {
+            const payload = cut(n, n + extra);
+            payload[0] = seed++;
+            payload[n - 1] = seed++;
+            sent.push(payload.slice());
+            b.push(payload);
+          }
+          expect(Buffer.compare(concat(drain(b)), concat(sent))).toBe(0);
+          expect(b.bytes).toBe(0);
+          expect(b.held).toBe(0);
+        },
+      ),
       { seed: 7, numRuns: 200 },
     );
   });

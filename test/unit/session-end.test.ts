@@ -6,7 +6,7 @@ import { bytes, frame, is, startSession, state, within, type SessionUnderTest } 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 describe("ending a session", () => {
-  it("close() sends GOAWAY(last, NoError, \"no error\") and then closes the transport", async () => {
+  it('close() sends GOAWAY(last, NoError, "no error") and then closes the transport', async () => {
     const { session, peer } = startSession("client");
     await peer.send(frame.syn(2, "hi"));
     await within(session.accept(), "accept()");
@@ -20,7 +20,7 @@ describe("ending a session", () => {
     expect(info.remote).toBeUndefined();
   });
 
-  it("EOF from the transport ends the session with PeerEOF, after GOAWAY(last, PeerEOF, \"read EOF from remote peer\")", async () => {
+  it('EOF from the transport ends the session with PeerEOF, after GOAWAY(last, PeerEOF, "read EOF from remote peer")', async () => {
     const { session, peer } = startSession("server");
     await peer.send(frame.syn(3, "x"));
     await within(session.accept(), "accept()");
@@ -55,9 +55,24 @@ describe("ending a session", () => {
       if (how === "close()") await session.close();
       else await peer.end();
 
-      const failures = [blockedWrite, pendingRead, pendingAccept, ours.closed, silent.closed, theirs.closed, session.accept(), session.open()];
+      const failures = [
+        blockedWrite,
+        pendingRead,
+        pendingAccept,
+        ours.closed,
+        silent.closed,
+        theirs.closed,
+        session.accept(),
+        session.open(),
+      ];
       for (const p of failures) {
-        const err = await within(p.then(() => null, (e: unknown) => e), "a rejection");
+        const err = await within(
+          p.then(
+            () => null,
+            (e: unknown) => e,
+          ),
+          "a rejection",
+        );
         expect(err).toBeInstanceOf(MuxError);
         expect((err as MuxError).code).toBe(code);
       }
@@ -95,7 +110,10 @@ describe("ending a session", () => {
     pair.pause("b");
     const s = await session.open();
     // Far more than the connection buffers: the writer is stuck behind a peer that reads nothing.
-    s.writable.getWriter().write(new Uint8Array(1 << 20)).catch(() => {});
+    s.writable
+      .getWriter()
+      .write(new Uint8Array(1 << 20))
+      .catch(() => {});
     await peer.send(frame.data(2, "x")); // and an RST to answer, queued behind it
     const started = Date.now();
     await within(session.close(), "close() despite the stalled peer", 2000);
@@ -125,7 +143,11 @@ describe("ending a session", () => {
     }
 
     for (const [ending, code, provoke] of [
-      ["a session error", ErrorCode.FrameSizeError, (peer: SessionUnderTest["peer"]) => peer.sendBytes(Uint8Array.of(0, 0, 5, 0x00, 0, 0, 0, 3, 1, 2, 3, 4, 5))],
+      [
+        "a session error",
+        ErrorCode.FrameSizeError,
+        (peer: SessionUnderTest["peer"]) => peer.sendBytes(Uint8Array.of(0, 0, 5, 0x00, 0, 0, 0, 3, 1, 2, 3, 4, 5)),
+      ],
       ["the peer's EOF", ErrorCode.PeerEOF, (peer: SessionUnderTest["peer"]) => peer.end()],
     ] as const) {
       it(`holds the transport at most 250 ms after ${ending}, whatever closeTimeout says`, async () => {
@@ -146,4 +168,3 @@ describe("ending a session", () => {
     }
   });
 });
-

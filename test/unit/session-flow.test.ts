@@ -70,7 +70,10 @@ describe("flow control", () => {
     const calm = await within(session.accept(), "accept() of stream 5");
     await peer.send(frame.data(3, new Uint8Array(1)));
     await peer.expectFrame(is.rst(3, ErrorCode.FlowControlError), "RST(3, FlowControlError)");
-    const err = await greedy.readable.getReader().read().catch((e: unknown) => e);
+    const err = await greedy.readable
+      .getReader()
+      .read()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MuxError);
     expect((err as MuxError).code).toBe(ErrorCode.FlowControlError);
 

@@ -62,7 +62,13 @@ describe("GOAWAY", () => {
     const { s: s5, writer: w5 } = await open();
     const { s: s7 } = await open();
     await peer.send(frame.goAway(5, ErrorCode.NoError, "enough"));
-    const err = await within(s7.closed.then(() => null, (e: unknown) => e), "stream 7 to fail");
+    const err = await within(
+      s7.closed.then(
+        () => null,
+        (e: unknown) => e,
+      ),
+      "stream 7 to fail",
+    );
     expect(err).toBeInstanceOf(MuxError);
     expect((err as MuxError).code).toBe(ErrorCode.RemoteGoneAway);
     await expect(s7.readable.getReader().read()).rejects.toMatchObject({ code: ErrorCode.RemoteGoneAway });
@@ -98,7 +104,12 @@ describe("GOAWAY", () => {
       await s.writable.getWriter().write(bytes("x"));
       streams.push(s); // ids 3, 5, 7, 9, 11
     }
-    const failed = streams.map((s) => s.closed.then(() => false, () => true));
+    const failed = streams.map((s) =>
+      s.closed.then(
+        () => false,
+        () => true,
+      ),
+    );
     await peer.send(frame.goAway(9, ErrorCode.NoError));
     expect(await within(failed[4]!, "stream 11 to fail")).toBe(true);
     await peer.send(frame.goAway(11, ErrorCode.NoError), frame.goAway(5, ErrorCode.NoError));
@@ -128,4 +139,3 @@ describe("GOAWAY", () => {
     expect(walks).toBe(0);
   });
 });
-

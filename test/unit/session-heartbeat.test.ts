@@ -12,7 +12,10 @@ const HEARTBEAT = Uint8Array.of(0xff, 0xff, 0xff, 0xff);
 
 /** Until the session has written a frame the peer can see (the fake clock moved, the I/O did not). */
 async function nextBeat(peer: SessionUnderTest["peer"]): Promise<Uint8Array> {
-  const f = (await peer.waitFor((x: Frame) => x.type === "DATA" && x.streamId === 3 && x.data.length === 4 && !(x.data.every((b) => b === 0xff)), "a beat's id")) as Extract<Frame, { type: "DATA" }>;
+  const f = (await peer.waitFor(
+    (x: Frame) => x.type === "DATA" && x.streamId === 3 && x.data.length === 4 && !x.data.every((b) => b === 0xff),
+    "a beat's id",
+  )) as Extract<Frame, { type: "DATA" }>;
   return f.data;
 }
 

@@ -24,7 +24,13 @@ describe("protocol errors end the session", () => {
       const info = await within(session.closed, "closed");
       expect(info.code).toBe(code);
       for (const p of [s.closed, pendingAccept]) {
-        const err = await within(p.then(() => null, (e: unknown) => e), "a rejection");
+        const err = await within(
+          p.then(
+            () => null,
+            (e: unknown) => e,
+          ),
+          "a rejection",
+        );
         expect(err).toBeInstanceOf(MuxError);
       }
     });

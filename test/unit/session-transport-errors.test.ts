@@ -9,7 +9,10 @@ function failingTransport(): { transport: Transport; fail(err: unknown): void } 
     writable: new WritableStream(),
     link: {
       start: (s) => void (sink = s),
-      write: (_parts, done) => (done(), true),
+      write: (_parts, done) => {
+        done();
+        return true;
+      },
       pause() {},
       resume() {},
       end: () => Promise.resolve(),

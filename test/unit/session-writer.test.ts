@@ -127,7 +127,10 @@ describe("sendOrder", () => {
     const c = await session.open();
     c.sendOrder = 1;
     expect(c.sendOrder).toBe(1);
-    await within(Promise.all([a.write(new Uint8Array(64 * KiB)), b.write(new Uint8Array(64 * KiB)), c.write(new Uint8Array(64 * KiB))]), "the writes");
+    await within(
+      Promise.all([a.write(new Uint8Array(64 * KiB)), b.write(new Uint8Array(64 * KiB)), c.write(new Uint8Array(64 * KiB))]),
+      "the writes",
+    );
     const frames = await peer.barrier();
     const order = frames.filter((f) => f.type === "DATA" && f.data.length > 0).map((f) => (f.type === "DATA" ? f.streamId : 0));
     // Round-robin: the first three frames come from three different streams.

@@ -16,7 +16,10 @@ describe("stream.close() (muxado's Close)", () => {
     expect(await peer.nextFrame()).toEqual(frame.data(3, "bye", 0));
     await peer.expectFrame(is.fin(3), "the FIN of close()");
     // Reads fail: the application said it is done reading.
-    const err = await s.readable.getReader().read().catch((e: unknown) => e);
+    const err = await s.readable
+      .getReader()
+      .read()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MuxError);
     // The stream is forgotten: more DATA for it is answered with RST StreamClosed.
     await peer.send(frame.data(3, "more"));

@@ -55,12 +55,12 @@ describe("direct I/O", () => {
     await s.closeWrite();
     const t = await server.accept();
     const got: Uint8Array[] = [];
-    for (let c; (c = await t.read()) !== null; ) got.push(c);
+    for (let c: Uint8Array | null; (c = await t.read()) !== null; ) got.push(c);
     expect(new TextDecoder().decode(concat(got))).toBe("ping");
     await t.write(new TextEncoder().encode("pong"));
     await t.closeWrite();
     const back: Uint8Array[] = [];
-    for (let c; (c = await s.read()) !== null; ) back.push(c);
+    for (let c: Uint8Array | null; (c = await s.read()) !== null; ) back.push(c);
     expect(new TextDecoder().decode(concat(back))).toBe("pong");
     await Promise.all([s.closed, t.closed]);
     await client.close();

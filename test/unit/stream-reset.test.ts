@@ -7,7 +7,13 @@ import { bytes, frame, is, readText, startSession, within } from "../support/raw
 const OUTSIDE_TABLE = 0x0badc0de;
 
 async function rejection(p: Promise<unknown>): Promise<MuxError> {
-  const err = await within(p.then(() => null, (e: unknown) => e), "a rejection");
+  const err = await within(
+    p.then(
+      () => null,
+      (e: unknown) => e,
+    ),
+    "a rejection",
+  );
   expect(err).toBeInstanceOf(MuxError);
   return err as MuxError;
 }

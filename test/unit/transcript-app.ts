@@ -1,7 +1,5 @@
 /** Small helpers for the application steps of the transcript replays. */
 
-import { concat } from "../../src/util/bytes.js";
-
 export const text = (s: string) => new TextEncoder().encode(s);
 export const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
 

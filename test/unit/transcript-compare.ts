@@ -34,7 +34,10 @@ export function expectSameAsGo(
     sameData(id, streamData(us, id), streamData(go, id));
     // SYN: on the first frame exactly when Go opened the stream, never again, never with FIN.
     const goSyn = (go[0]!.flags & Flag.SYN) !== 0;
-    expect(us.map((f) => (f.flags & Flag.SYN) !== 0), `SYN flags on stream ${id}: ${history}`).toEqual(us.map((_, i) => i === 0 && goSyn));
+    expect(
+      us.map((f) => (f.flags & Flag.SYN) !== 0),
+      `SYN flags on stream ${id}: ${history}`,
+    ).toEqual(us.map((_, i) => i === 0 && goSyn));
     if (goSyn) {
       expect(us[0]!.flags & Flag.FIN, `SYN and FIN together on stream ${id}`).toBe(0);
       // The SYN frame carries what Go's did, as far as both go: for a typed stream, the type.
@@ -50,13 +53,18 @@ export function expectSameAsGo(
 
   const hexes = (fs: Frame[]) => fs.filter((f) => f.type === "GOAWAY").map((f) => toHex(encodeFrame(f)));
   expect(hexes(ours), "GOAWAY frames, byte for byte").toEqual(hexes(goFrames));
-  expect(
-    ours.filter((f) => f.type === "RST").map(show),
-    `RST frames: ${history}`,
-  ).toEqual(goFrames.filter((f) => f.type === "RST").map(show));
+  expect(ours.filter((f) => f.type === "RST").map(show), `RST frames: ${history}`).toEqual(
+    goFrames.filter((f) => f.type === "RST").map(show),
+  );
   ours.forEach((f, i) => {
     if (f.type !== "UNKNOWN") return;
-    expect(f, `an unknown frame is only the padding after a GOAWAY: ${history}`).toEqual({ type: "UNKNOWN", frameType: 0xf, flags: 0, streamId: 0, length: 0 });
+    expect(f, `an unknown frame is only the padding after a GOAWAY: ${history}`).toEqual({
+      type: "UNKNOWN",
+      frameType: 0xf,
+      flags: 0,
+      streamId: 0,
+      length: 0,
+    });
     expect(ours[i - 1]?.type).toBe("GOAWAY");
   });
 }

@@ -27,7 +27,7 @@ async function openAndWriteX(session: { open(): Promise<MuxStream> }): Promise<M
 }
 
 describe.each(CHUNKINGS)("transcript server-close-goaway, $name", ({ chunkSize }) => {
-  it("as the Go server: reads 1 byte, close() sends GOAWAY(3, NoError, \"no error\") and hangs up", async () => {
+  it('as the Go server: reads 1 byte, close() sends GOAWAY(3, NoError, "no error") and hangs up', async () => {
     const replay = new Replay("server-close-goaway", { chunkSize, us: "server" });
     const result = await replay.run(async (session) => {
       const st = await session.accept();
@@ -46,7 +46,13 @@ describe.each(CHUNKINGS)("transcript server-close-goaway, $name", ({ chunkSize }
     const result = await replay.run(async (session) => {
       const s = await openAndWriteX(session);
       await session.closed;
-      readError = await s.readable.getReader().read().then(() => "no error", (err: unknown) => err);
+      readError = await s.readable
+        .getReader()
+        .read()
+        .then(
+          () => "no error",
+          (err: unknown) => err,
+        );
     });
     expectSameAsGo(replay, result.ours);
     expect(hexOf(result.ours).at(-1)).toBe(EOF_GOAWAY_FROM_CLIENT);
@@ -71,10 +77,7 @@ describe.each(CHUNKINGS)("transcript server-goaway-custom-then-close, $name", ({
       await r.transport.close?.();
     });
     expectSameAsGo(replay, result.ours);
-    expect(hexOf(result.ours)).toEqual([
-      "00001f3000000000000000030000002a676f696e6720617761793a206d61696e74656e616e6365",
-      PADDING_HEX,
-    ]);
+    expect(hexOf(result.ours)).toEqual(["00001f3000000000000000030000002a676f696e6720617761793a206d61696e74656e616e6365", PADDING_HEX]);
     // Go reports its own closed socket as an error outside the table (0xFF); for streamux the
     // connection simply ended. Either way the session has ended and says so with a table code.
     expect(Object.values(ErrorCode)).toContain(result.info.code);
@@ -123,7 +126,7 @@ describe.each(CHUNKINGS)("transcript goaway-debug-overread-bug, $name", ({ chunk
       await session.goAway(7, "abc");
       const w = st.writable.getWriter();
       await w.write(text("after"));
-      await r.until(() => streamData(r.ours, 3).length === 5, "DATA \"after\" at the peer");
+      await r.until(() => streamData(r.ours, 3).length === 5, 'DATA "after" at the peer');
       // The Go server then closed the connection itself.
       await r.transport.close?.();
     });
@@ -133,17 +136,23 @@ describe.each(CHUNKINGS)("transcript goaway-debug-overread-bug, $name", ({ chunk
 
     // What the Go client in this transcript would now read: the padding is swallowed as debug,
     // and the DATA frame arrives intact (without it, Go swallowed the DATA header and broke).
-    const wire = new Uint8Array(hexOf(result.ours).join("").match(/../g)!.map((h) => parseInt(h, 16)));
+    const wire = new Uint8Array(
+      hexOf(result.ours)
+        .join("")
+        .match(/../g)!
+        .map((h) => parseInt(h, 16)),
+    );
     const goView = readLikeGo(wire);
     expect(utf8(goView.goAwayDebug.subarray(0, 3))).toBe("abc");
     expect(toHex(goView.goAwayDebug.subarray(3))).toBe(PADDING_HEX);
     expect(goView.after).toEqual(["1:3:after"]);
   });
 
-  it("as the Go client: reads the same recorded bytes correctly, keeps stream 3 and reads \"after\"", async () => {
+  it('as the Go client: reads the same recorded bytes correctly, keeps stream 3 and reads "after"', async () => {
     let readAfter!: () => void;
     const afterRead = new Promise<void>((resolve) => (readAfter = resolve));
-    const replay = new Replay("goaway-debug-overread-bug", { chunkSize,
+    const replay = new Replay("goaway-debug-overread-bug", {
+      chunkSize,
       us: "client",
       // The Go server closed the connection 200 ms after its last frame; here, once the
       // application has read that frame.

@@ -126,7 +126,8 @@ export class Replay {
     this.pair = pair;
     this.transport = transport;
     this.window = options.sessionOptions?.windowSize ?? DEFAULT_WINDOW;
-    this.session = options.us === "client" ? Session.client(transport, options.sessionOptions) : Session.server(transport, options.sessionOptions);
+    this.session =
+      options.us === "client" ? Session.client(transport, options.sessionOptions) : Session.server(transport, options.sessionOptions);
   }
 
   writes(side: Side): TranscriptFrame[] {
@@ -306,7 +307,6 @@ export class Replay {
     }
   }
 }
-
 
 /** Bounded by this replay's own limit. */
 function within<T>(promise: Promise<T>, what: string): Promise<T> {

@@ -14,7 +14,8 @@ describe.each(CHUNKINGS)("transcript typed-stream-heartbeat, $name", ({ chunkSiz
   it("as the Go client: heartbeat stream with its type in the SYN frame, a beat answered, a typed stream echoed", async () => {
     // The peer's echo carries the heartbeat id we sent (random in every run), not the recorded one.
     const echoSeq = transcript("typed-stream-heartbeat").server_writes.find((f) => f.type === "DATA" && f.stream_id === 3)!.seq;
-    const replay = new Replay("typed-stream-heartbeat", { chunkSize,
+    const replay = new Replay("typed-stream-heartbeat", {
+      chunkSize,
       us: "client",
       sessionOptions: { typed: true },
       rewrite: (f, bytes, r) => {

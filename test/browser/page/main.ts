@@ -114,7 +114,8 @@ const api: PageApi = {
 
   async incoming(count) {
     while (incomingReports.length < count) {
-      if (acceptFailure) throw new Error(`the session ended after ${incomingReports.length} of ${count} streams: ${describe(acceptFailure)}`);
+      if (acceptFailure)
+        throw new Error(`the session ended after ${incomingReports.length} of ${count} streams: ${describe(acceptFailure)}`);
       await new Promise<void>((resolve) => (incomingChanged = resolve));
     }
     return incomingReports.slice(0, count);

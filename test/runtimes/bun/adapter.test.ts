@@ -5,7 +5,7 @@
  * The rest of dial() and listen() is the shared listener suite's (listener.test.ts).
  */
 import { expect, test } from "bun:test";
-import { type LinkSink } from "streamux";
+import type { LinkSink } from "streamux";
 import { dial, fromSocket, listen, socketHandlers, type BunSocketLike } from "streamux/bun";
 import { pattern } from "../../support/bytes.js";
 import { tlsFiles } from "./tls-files.js";
@@ -52,8 +52,7 @@ async function rawPeerAndClient(): Promise<{ peer: RawPeer; client: RawSocket }>
   const peer: RawPeer = {
     socket: new Promise((resolve) => (opened = resolve)),
     received: () => Buffer.concat(chunks),
-    receivedAtLeast: (bytes) =>
-      total >= bytes ? Promise.resolve() : new Promise((resolve) => waiters.push({ bytes, resolve })),
+    receivedAtLeast: (bytes) => (total >= bytes ? Promise.resolve() : new Promise((resolve) => waiters.push({ bytes, resolve }))),
     ended: new Promise((resolve) => (ended = resolve)),
     nextDrain: () => new Promise((resolve) => drainWaiters.push(resolve)),
     stop: () => listener.stop(true),

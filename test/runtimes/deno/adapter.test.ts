@@ -9,7 +9,7 @@ import { readAllText } from "../../support/bytes.js";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function assert(condition: unknown, message: string): asserts condition {
+function _assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`assertion failed: ${message}`);
 }
 

@@ -34,17 +34,18 @@ async function tls(): Promise<Pair> {
   const listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key });
   try {
     const { port } = listener.addr as Deno.NetAddr;
-    const [server, client] = await Promise.all([
-      listener.accept(),
-      Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [cert] }),
-    ]);
+    const [server, client] = await Promise.all([listener.accept(), Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [cert] })]);
     return { client: fromConn(client), server: fromConn(server) };
   } finally {
     listener.close();
   }
 }
 
-for (const [label, makePair] of [["memory", memory], ["tcp", tcp], ["tls", tls]] as const) {
+for (const [label, makePair] of [
+  ["memory", memory],
+  ["tcp", tcp],
+  ["tls", tls],
+] as const) {
   for (const b of behaviours) {
     Deno.test({
       name: `${label}: ${b.name}`,
