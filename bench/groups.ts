@@ -53,15 +53,15 @@ const streamux = () => import("./contenders/streamux.js");
 const web: ContenderOptions = { api: "web" };
 
 const w1 = (bytes: number, warmup: number): WorkloadEntry<BulkParams> => ({
-  params: { bytes, chunk: 64 * KiB, maxMs: 5_000, warmup, warmupMs: 1_000 },
+  params: { bytes, chunk: 64 * KiB, maxMs: 3_000, warmup, warmupMs: 1_000 },
   quick: { bytes: 32 * MiB, chunk: 64 * KiB, maxMs: 2_000, warmup: 32 * MiB, warmupMs: 300 },
 });
 const w2: WorkloadEntry<RpcParams> = {
-  params: { ops: 20_000, maxMs: 1_500, warmup: 1_000, warmupMs: 400, inflight: 1 },
+  params: { ops: 20_000, maxMs: 1_000, warmup: 1_000, warmupMs: 300, inflight: 1 },
   quick: { ops: 1_000, maxMs: 400, warmup: 100, warmupMs: 150, inflight: 1 },
 };
 const w3: WorkloadEntry<RpcParams> = {
-  params: { ops: 20_000, maxMs: 1_500, warmup: 1_000, warmupMs: 400, inflight: 100 },
+  params: { ops: 20_000, maxMs: 1_000, warmup: 1_000, warmupMs: 300, inflight: 100 },
   quick: { ops: 2_000, maxMs: 400, warmup: 200, warmupMs: 150, inflight: 100 },
 };
 const w4: WorkloadEntry<FanParams> = {
@@ -69,11 +69,11 @@ const w4: WorkloadEntry<FanParams> = {
   quick: { streams: 200, size: 64 * KiB },
 };
 const w5 = (rate: number, order: number, extra: Pick<WorkloadEntry, "contenders" | "beside"> = {}): WorkloadEntry<LatencyParams> => ({
-  params: { pings: 2_000, warmup: 300, segments: 5, rate, chunk: 64 * KiB, order },
-  quick: { pings: 300, warmup: 50, segments: 2, rate, chunk: 64 * KiB, order },
+  params: { pings: 2_000, warmup: 300, segments: 5, segmentMs: 1_000, rate, chunk: 64 * KiB, order },
+  quick: { pings: 300, warmup: 50, segments: 2, segmentMs: 300, rate, chunk: 64 * KiB, order },
   ...extra,
 });
-const w6: WorkloadEntry<IdleParams> = { params: { streams: 10_000 }, quick: { streams: 1_000 } };
+const w6: WorkloadEntry<IdleParams> = { params: { streams: 5_000 }, quick: { streams: 1_000 } };
 
 /** The contenders of Deno and Bun: streamux over the runtime's adapter, and the runtime's raw TCP. */
 function runtimeContenders(name: string, rawModule: () => Promise<ContenderModule>, muxModule: () => Promise<ContenderModule>, api: string) {
@@ -105,8 +105,8 @@ export const GROUPS: Record<GroupId, Group> = {
       W3: w3,
       W4: w4,
       W5: w5(100 * MiB, 0),
-      W5s: w5(0, 0, { contenders: ["raw", "streamux", "streamux-web"] }),
-      W5o: w5(0, 1, { contenders: ["streamux", "streamux-web"], beside: "W5s" }),
+      W5s: w5(0, 0, { contenders: ["raw", "streamux"] }),
+      W5o: w5(0, 1, { contenders: ["streamux"], beside: "W5s" }),
       W6: w6,
     },
   },
@@ -153,15 +153,15 @@ export const GROUPS: Record<GroupId, Group> = {
     },
     workloads: {
       W1: {
-        params: { bytes: 64 * MiB, chunk: 64 * KiB, maxMs: 5_000, warmup: 32 * MiB, warmupMs: 1_000 },
+        params: { bytes: 64 * MiB, chunk: 64 * KiB, maxMs: 3_000, warmup: 16 * MiB, warmupMs: 1_000 },
         quick: { bytes: 8 * MiB, chunk: 64 * KiB, maxMs: 2_000, warmup: 8 * MiB, warmupMs: 300 },
       } satisfies WorkloadEntry<BulkParams>,
       W1d: {
-        params: { bytes: 64 * MiB, warmup: 32 * MiB },
+        params: { bytes: 64 * MiB, warmup: 16 * MiB },
         quick: { bytes: 8 * MiB, warmup: 8 * MiB },
       } satisfies WorkloadEntry<DownloadParams>,
       W2: {
-        params: { ops: 10_000, maxMs: 1_500, warmup: 1_000, warmupMs: 400, inflight: 1 },
+        params: { ops: 10_000, maxMs: 1_000, warmup: 1_000, warmupMs: 300, inflight: 1 },
         quick: { ops: 1_000, maxMs: 400, warmup: 100, warmupMs: 150, inflight: 1 },
       } satisfies WorkloadEntry<RpcParams>,
       W7: {

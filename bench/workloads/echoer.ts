@@ -8,8 +8,8 @@ import { Mode, payload } from "../lib/app-protocol.js";
 export interface Echoer {
   /** One round trip of `size` bytes (the first carries the mode byte). */
   roundTrip(): Promise<void>;
-  /** Round trips back to back; their latencies in µs. */
-  measure(count: number): Promise<number[]>;
+  /** Up to `count` round trips back to back, for at most `maxMs`; their latencies in µs. */
+  measure(count: number, maxMs?: number): Promise<number[]>;
   close(): void;
 }
 
@@ -49,9 +49,10 @@ export async function echoer(conn: BenchConnection, size: number, options?: Open
     });
   return {
     roundTrip,
-    async measure(count) {
+    async measure(count, maxMs = Infinity) {
       const samples: number[] = [];
-      for (let i = 0; i < count; i++) {
+      const deadline = performance.now() + maxMs;
+      for (let i = 0; i < count && performance.now() < deadline; i++) {
         const t = performance.now();
         await roundTrip();
         samples.push((performance.now() - t) * 1000);

@@ -47,7 +47,7 @@ const latencyMetrics: MetricSpec[] = [
 ];
 
 const latencyTitle = (id: string, what: string) => (p: LatencyParams) =>
-  `${id} latency under load: 64 B ping-pong on A (${n(p.pings)} pings${p.order ? `, sendOrder ${p.order}` : ""}), alone and while B (sendOrder 0) uploads ${what}`;
+  `${id} latency under load: 64 B ping-pong on A (${n(p.pings)} pings or ${(p.segments * 2 * p.segmentMs) / 1000} s${p.order ? `, sendOrder ${p.order}` : ""}), alone and while B (sendOrder 0) uploads ${what}`;
 
 export const WORKLOADS = {
   W1: {

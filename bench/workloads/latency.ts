@@ -15,6 +15,8 @@ export interface LatencyParams {
   pings: number;
   warmup: number;
   segments: number;
+  /** A segment ends after its share of the pings or this long, whichever first (a loaded ping may take milliseconds). */
+  segmentMs: number;
   /** B's pace in bytes/s; 0: as fast as it can. */
   rate: number;
   chunk: number;
@@ -102,14 +104,14 @@ async function upload(conn: BenchConnection, rate: number, chunk: number) {
 export async function run(conn: BenchConnection, p: LatencyParams): Promise<Metrics> {
   const a = await echoer(conn, RPC_SIZE, { sendOrder: p.order });
   const b = await upload(conn, p.rate, p.chunk);
-  await a.measure(p.warmup);
+  await a.measure(p.warmup, p.segmentMs);
   const idle: number[] = [];
   const loaded: number[] = [];
   const per = Math.ceil(p.pings / p.segments);
   for (let i = 0; i < p.segments; i++) {
-    idle.push(...(await a.measure(per)));
+    idle.push(...(await a.measure(per, p.segmentMs)));
     await b.resume();
-    loaded.push(...(await a.measure(per)));
+    loaded.push(...(await a.measure(per, p.segmentMs)));
     await b.pause();
     await a.roundTrip();
   }
