@@ -15,6 +15,8 @@ export interface RunConfig {
   params: unknown;
   /** The child exits by itself after this long, whatever happens to the runner. */
   timeoutMs: number;
+  /** --profile: where this process may write what it profiles itself (W6's heap snapshots). */
+  profileDir?: string;
 }
 
 export type ToChild =

@@ -38,9 +38,11 @@ export async function runPair(spec: RunSpec): Promise<RunResult> {
     mkdirSync(dir, { recursive: true });
     return { profileDir: dir };
   };
-  const serverConfig = { ...config, options: spec.pageDir ? { pageDir: spec.pageDir } : undefined };
-  const server = new Child(commandFor(g.server, join(procDir, "server.js"), JSON.stringify(serverConfig), profile("server")));
-  const client = g.client === "chromium" ? null : new Child(commandFor(g.client, join(procDir, "client.js"), JSON.stringify(config), profile("client")));
+  const serverProfile = profile("server");
+  const serverConfig = { ...config, ...serverProfile, options: spec.pageDir ? { pageDir: spec.pageDir } : undefined };
+  const server = new Child(commandFor(g.server, join(procDir, "server.js"), JSON.stringify(serverConfig), serverProfile));
+  const clientProfile = g.client === "chromium" ? {} : profile("client");
+  const client = g.client === "chromium" ? null : new Child(commandFor(g.client, join(procDir, "client.js"), JSON.stringify({ ...config, ...clientProfile }), clientProfile));
   let page: Promise<unknown> = Promise.resolve();
   try {
     return await withTimeout(

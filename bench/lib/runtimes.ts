@@ -20,7 +20,7 @@ let importMap: string | undefined;
 const PROBE_TIMEOUT_MS = 15_000;
 
 export interface CommandOptions {
-  /** Write a CPU profile of the process into this directory (Node and Bun; Deno has no such flag). */
+  /** Write a CPU profile of the process into this directory (Node and Bun by flag; Deno profiles itself, proc/self-profile.ts). */
   profileDir?: string;
 }
 
@@ -43,6 +43,8 @@ export function commandFor(runtime: Exclude<Runtime, "chromium">, entry: string,
           `--import-map=${(importMap ??= denoImportMap())}`,
           // Connections go to loopback only.
           "--allow-net=127.0.0.1",
+          // A profile is taken through node:inspector and written into its directory.
+          ...(profileDir ? ["--allow-sys", `--allow-write=${profileDir}`] : []),
           entry,
           arg,
         ],

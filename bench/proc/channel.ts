@@ -6,10 +6,11 @@
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { MESSAGE_PREFIX, type FromChild, type RunConfig, type ToChild } from "../lib/messages.js";
+import { exit } from "./exit.js";
 
 export function readConfig<C extends RunConfig = RunConfig>(): C {
   const config = JSON.parse(process.argv[2] ?? "{}") as C;
-  setTimeout(() => process.exit(3), config.timeoutMs).unref?.();
+  setTimeout(() => exit(3), config.timeoutMs).unref?.();
   return config;
 }
 
@@ -19,7 +20,7 @@ export function send(message: FromChild): void {
 
 /** Sends a last message, then exits once it is written. */
 export function sendAndExit(message: FromChild, code: number): void {
-  process.stdout.write(`${MESSAGE_PREFIX}${JSON.stringify(message)}\n`, () => process.exit(code));
+  process.stdout.write(`${MESSAGE_PREFIX}${JSON.stringify(message)}\n`, () => exit(code));
 }
 
 export function onMessage(handler: (message: ToChild) => void): void {
@@ -27,5 +28,5 @@ export function onMessage(handler: (message: ToChild) => void): void {
   lines.on("line", (line) => {
     if (line.startsWith(MESSAGE_PREFIX)) handler(JSON.parse(line.slice(MESSAGE_PREFIX.length)) as ToChild);
   });
-  lines.on("close", () => process.exit(0));
+  lines.on("close", () => exit(0));
 }

@@ -4,6 +4,7 @@
  * {type: "port"}, connects, runs one workload, reports {type: "result"} and exits. `ask(what,
  * args)` puts a question to the server process (relayed by the runner).
  */
+import { join } from "node:path";
 import process from "node:process";
 import { contenderEntry, type GroupId } from "../groups.js";
 import { keepUndefined, type RunResult } from "../lib/messages.js";
@@ -11,8 +12,10 @@ import { workloadSpec } from "../workloads/index.js";
 import type { WorkloadContext } from "../workloads/workload.js";
 import { onMessage, readConfig, send, sendAndExit } from "./channel.js";
 import { canSettleHeap, settledHeap } from "./heap.js";
+import { needsSelfProfile, profileSelf } from "./self-profile.js";
 
 const config = readConfig();
+if (config.profileDir && needsSelfProfile()) await profileSelf(config.profileDir, "client");
 
 let nextId = 0;
 const pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
@@ -42,7 +45,9 @@ try {
   const ctx: WorkloadContext = {
     ask,
     cpuUsage: (previous) => process.cpuUsage(previous),
-    settledHeap: canSettleHeap() ? settledHeap : undefined,
+    settledHeap: canSettleHeap()
+      ? (snapshot) => settledHeap(snapshot && config.profileDir ? join(config.profileDir, `${snapshot}.heapsnapshot`) : undefined)
+      : undefined,
     kept: entry.kept ?? false,
   };
   const metrics = await run(conn, config.params, ctx);

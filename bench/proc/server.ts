@@ -4,12 +4,15 @@
  * answers the client's questions (relayed by the runner) and exits on "stop", when the runner goes
  * away, or at its own deadline.
  */
+import { join } from "node:path";
 import process from "node:process";
 import { contenderEntry, type GroupId } from "../groups.js";
 import type { ContenderOptions } from "../lib/bench-stream.js";
 import type { RunConfig } from "../lib/messages.js";
 import { onMessage, readConfig, send } from "./channel.js";
+import { exit } from "./exit.js";
 import { settledHeap } from "./heap.js";
+import { needsSelfProfile, profileSelf } from "./self-profile.js";
 import { streamHandler, type ServerStats } from "./stream-handler.js";
 
 /** The server's config also carries options only the runner knows (the built page's directory). */
@@ -18,6 +21,7 @@ export interface ServerConfig extends RunConfig {
 }
 
 const config = readConfig<ServerConfig>();
+if (config.profileDir && needsSelfProfile()) await profileSelf(config.profileDir, "server");
 const stats: ServerStats = { idle: 0, lastAck: null, onIdle: null };
 
 /** Resolves once `n` idle streams are open. */
@@ -32,21 +36,28 @@ function idleStreams(n: number): Promise<void> {
   });
 }
 
-const answers: Record<string, (args: { idle?: number } | undefined) => Promise<unknown>> = {
+interface Question {
+  idle?: number;
+  /** --profile: also write a heap snapshot named so. */
+  snapshot?: string;
+}
+
+const answers: Record<string, (args: Question | undefined) => Promise<unknown>> = {
   heap: async (args) => {
     await idleStreams(args?.idle ?? 0);
-    return { heapUsed: settledHeap(), idle: stats.idle };
+    const path = args?.snapshot && config.profileDir ? join(config.profileDir, `${args.snapshot}.heapsnapshot`) : undefined;
+    return { heapUsed: await settledHeap(path), idle: stats.idle };
   },
   lastAck: async () => stats.lastAck,
 };
 
 onMessage(async (msg) => {
-  if (msg.type === "stop") process.exit(0);
+  if (msg.type === "stop") exit(0);
   if (msg.type !== "ask") return;
   try {
     const answer = answers[msg.what];
     if (!answer) throw new Error(`unknown question ${msg.what}`);
-    send({ type: "answer", id: msg.id, value: await answer(msg.args as { idle?: number } | undefined) });
+    send({ type: "answer", id: msg.id, value: await answer(msg.args as Question | undefined) });
   } catch (err) {
     send({ type: "answer", id: msg.id, error: String((err as Error)?.stack ?? err) });
   }

@@ -24,8 +24,8 @@ export async function run(conn: BenchConnection, { streams }: IdleParams, ctx: W
   await reply;
   warm.dispose?.();
 
-  const clientBase = settledHeap();
-  const serverBase = ((await ask("heap")) as { heapUsed: number }).heapUsed;
+  const clientBase = await settledHeap("before");
+  const serverBase = ((await ask("heap", { snapshot: "before" })) as { heapUsed: number }).heapUsed;
   // The streams are not kept in an array here: each contender keeps its open streams reachable
   // itself (that is part of what is measured), and the benchmark's wrappers should not count.
   const sink = { data() {}, end() {}, error() {} };
@@ -34,8 +34,8 @@ export async function run(conn: BenchConnection, { streams }: IdleParams, ctx: W
     s.start(sink);
     s.write(HELLO);
   }
-  const server = (await ask("heap", { idle: streams })) as { heapUsed: number };
-  const clientHeap = settledHeap();
+  const server = (await ask("heap", { idle: streams, snapshot: "after" })) as { heapUsed: number };
+  const clientHeap = await settledHeap("after");
   return {
     clientBytesPerStream: (clientHeap - clientBase) / streams,
     serverBytesPerStream: (server.heapUsed - serverBase) / streams,

@@ -9,8 +9,11 @@ export interface WorkloadContext {
   ask?(what: string, args?: unknown): Promise<any>;
   /** process.cpuUsage() where the runtime has it (microseconds, since `previous`); not in the page. */
   cpuUsage?(previous?: { user: number; system: number }): { user: number; system: number };
-  /** Heap in use after full collections; Node processes only (run with --expose-gc). */
-  settledHeap?(): number;
+  /**
+   * Heap in use after full collections; Node processes only (run with --expose-gc). Under
+   * --profile it also writes a heap snapshot named `snapshot`.
+   */
+  settledHeap?(snapshot?: string): Promise<number>;
   /**
    * The contender answers requests on a connection kept open instead of a stream per request: W2
    * and W3 become 64-byte round trips on one echo stream per worker, W7 sequential echoes on one
