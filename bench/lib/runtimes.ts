@@ -1,7 +1,8 @@
 /**
  * The runtimes a run's processes execute in: how to start a compiled entry point in each, and
- * whether the runtime is here at all. Deno and Bun are the npm packages' binaries; a runtime that
- * is missing or does not start is reported and its group skipped, never waited for.
+ * whether the runtime is here at all. Deno and Bun are the npm packages' binaries ($DENO_PATH,
+ * $BUN_PATH and $CHROMIUM_PATH point elsewhere); a runtime that is missing or does not start is
+ * reported and its group skipped, never waited for.
  */
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
@@ -12,8 +13,9 @@ import type { ChildCommand } from "./child.js";
 import { denoImportMap } from "./deno-import-map.js";
 import { buildDir, repoRoot } from "./paths.js";
 
-export const denoBin = join(repoRoot, "node_modules", ".bin", "deno");
-export const bunBin = join(repoRoot, "node_modules", ".bin", "bun");
+/** The npm packages' binaries, unless $DENO_PATH / $BUN_PATH name others. */
+export const denoBin = process.env.DENO_PATH || join(repoRoot, "node_modules", ".bin", "deno");
+export const bunBin = process.env.BUN_PATH || join(repoRoot, "node_modules", ".bin", "bun");
 /** Written once per command, on the first Deno run. */
 let importMap: string | undefined;
 /** How long `<runtime> --version` may take. */
