@@ -8,6 +8,7 @@ import { FrameDecoder, type FrameHandler } from "./frame/decode.js";
 import { toBytes } from "./frame/encode.js";
 import { resolveOpen, resolveOptions, resolveShutdown, type ResolvedOptions } from "./options.js";
 import { ReceiveBudget, STREAM_CHARGE } from "./receive-budget.js";
+import { Pins, VIEW_MIN } from "./receive-buffer.js";
 import { Scheduler } from "./scheduler.js";
 import { SessionCounters } from "./stats.js";
 import { frameInfo, traced } from "./trace.js";
@@ -175,10 +176,11 @@ export class Session implements AsyncIterable<MuxStream> {
       maxWindowSize: this.maxWindowSize,
       scheduler: this.scheduler,
       budget: this.budget,
+      pins: new Pins(this.budget, (payload) => this.decoder.largeShare(payload)),
       counters: this.counters,
       forget: (s) => this.forget(s),
     };
-    this.decoder = new FrameDecoder(this.frameHandler());
+    this.decoder = new FrameDecoder(this.frameHandler(), VIEW_MIN);
     if (o.heartbeat) {
       this.heartbeat = this.newHeartbeat();
       this.heartbeat.start();

@@ -1,6 +1,6 @@
 import { ErrorCode, MuxError } from "./errors.js";
 import { ReceiveWindow } from "./flow.js";
-import { ReceiveBuffer } from "./receive-buffer.js";
+import { type Pins, ReceiveBuffer } from "./receive-buffer.js";
 import type { ReceiveBudget } from "./receive-budget.js";
 import type { Scheduler } from "./scheduler.js";
 import type { SessionCounters } from "./stats.js";
@@ -25,6 +25,7 @@ export interface RecvHost {
   readonly id: number;
   readonly scheduler: Scheduler;
   readonly budget: ReceiveBudget;
+  readonly pins: Pins;
   readonly counters: SessionCounters;
   /** How far auto-tuning may grow the window (see flow.ts). */
   readonly maxWindowSize: number;
@@ -210,7 +211,7 @@ export class RecvHalf {
       return;
     }
     // Charged whatever the outcome: the session resets the stream if the budget is passed.
-    this.host.budget.charge((this.buffer ??= new ReceiveBuffer()).push(payload));
+    this.host.budget.charge((this.buffer ??= new ReceiveBuffer(this.host.pins)).push(payload));
     this.host.counters.bufferedBytes += payload.length;
   }
 

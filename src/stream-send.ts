@@ -137,13 +137,17 @@ export class SendHalf implements Sender, Completion {
     if (this.sending !== null) {
       // One frame per chunk (or piece of one), as many chunks as the quantum and credit allow.
       let sent = 0;
+      let fin = false;
       for (let chunk = this.sending; chunk !== null && this.credit > 0 && sent < quantum; chunk = this.sending) {
         const start = this.offset;
         const n = Math.min(chunk.length - start, this.credit, quantum - sent, MAX_PAYLOAD);
         this.offset = start + n;
         this.credit -= n;
         sent += n;
-        out.header(n, FrameType.DATA, flags, id);
+        // The last data of a half-closed stream carries the FIN, unless it is the SYN frame
+        // (see below: never SYN and FIN in one frame).
+        fin = this.offset === chunk.length && this.state === SendState.Closing && !this.queue?.length && flags === 0;
+        out.header(n, FrameType.DATA, fin ? Flag.FIN : flags, id);
         flags = 0;
         out.payload(start === 0 && n === chunk.length ? chunk : chunk.subarray(start, start + n));
         if (this.offset === chunk.length) this.nextChunk(out);
@@ -151,6 +155,7 @@ export class SendHalf implements Sender, Completion {
       this.bytesOut += sent;
       this.queuedBytes -= sent;
       this.host.counters.queuedBytes -= sent;
+      if (fin) this.closed();
       return sent;
     }
     // Never SYN and FIN in one frame: a Go peer that gets SYN+FIN can never answer on the stream.
@@ -158,11 +163,16 @@ export class SendHalf implements Sender, Completion {
     // Only the SYN was due (an empty write): the stream stays open.
     if (this.state !== SendState.Closing) return 0;
     out.header(0, FrameType.DATA, Flag.FIN, id);
+    this.closed();
+    return 0;
+  }
+
+  /** The FIN is out. */
+  private closed(): void {
     this.state = SendState.Closed;
     this.finDone?.resolve();
     this.finDone = null;
     this.host.finSent();
-    return 0;
   }
 
   /**

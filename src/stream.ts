@@ -1,5 +1,6 @@
 import { codeOf, ErrorCode, MuxError } from "./errors.js";
 import type { ReceiveBudget } from "./receive-budget.js";
+import type { Pins } from "./receive-buffer.js";
 import type { Scheduler } from "./scheduler.js";
 import type { SessionCounters } from "./stats.js";
 import { RecvHalf, type PrefixReader, type RecvHost } from "./stream-recv.js";
@@ -18,6 +19,8 @@ export interface StreamHost {
   readonly scheduler: Scheduler;
   /** The session-wide bound on received bytes held (receive-budget.ts). */
   readonly budget: ReceiveBudget;
+  /** Which received payloads stay views, and the chunks they keep alive (receive-buffer.ts). */
+  readonly pins: Pins;
   readonly counters: SessionCounters;
   /** The stream has ended in both directions (or was reset): drop it from the stream table. */
   forget(stream: Stream): void;
@@ -70,6 +73,10 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
 
   get budget(): ReceiveBudget {
     return this.host.budget;
+  }
+
+  get pins(): Pins {
+    return this.host.pins;
   }
 
   get maxWindowSize(): number {

@@ -53,8 +53,16 @@ export class FrameDecoder {
   private holding = false;
   /** Bytes not decoded yet because of a hold, oldest first. */
   private backlog: Uint8Array[] = [];
+  /** The chunk being decoded, the DATA pieces of `largePiece` bytes or more handed out from it so far, and largeShare()'s answer for it. */
+  private chunk: Uint8Array | null = null;
+  private largeBehind = 0;
+  private share = -1;
 
-  constructor(private readonly handler: FrameHandler) {}
+  /** `largePiece`: from what size on largeShare() counts a DATA piece. */
+  constructor(
+    private readonly handler: FrameHandler,
+    private readonly largePiece = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** Feeds bytes. Throws MuxError on a protocol violation. */
   push(chunk: Uint8Array): void {
@@ -101,7 +109,46 @@ export class FrameDecoder {
     return this.state === State.Header && this.have === 0 && this.backlog.length === 0;
   }
 
+  /**
+   * The share of `piece`'s buffer taken by DATA pieces of `largePiece` bytes or more, counting those
+   * of its chunk before it, itself and those after it. `piece` is the payload of the onData() call
+   * being handled (or its tail). Reads the rest of the chunk's frame headers once per chunk.
+   */
+  largeShare(piece: Uint8Array): number {
+    const chunk = this.chunk;
+    if (chunk === null || piece.buffer !== chunk.buffer) return 0;
+    if (this.share >= 0) return this.share;
+    // A piece cut short of its frame's end ends the chunk; one that ends its frame is followed by a header.
+    let at = piece.byteOffset + piece.length - chunk.byteOffset;
+    const end = chunk.length;
+    let large = this.largeBehind;
+    while (at + HEADER_SIZE <= end) {
+      const length = (chunk[at]! << 16) | (chunk[at + 1]! << 8) | chunk[at + 2]!;
+      const type = chunk[at + 3]! >>> 4;
+      at += HEADER_SIZE;
+      if (type === FrameType.DATA) {
+        const n = Math.min(length, end - at);
+        if (n >= this.largePiece) large += n;
+      }
+      at += length;
+    }
+    this.share = large / chunk.buffer.byteLength;
+    return this.share;
+  }
+
   private consume(chunk: Uint8Array): void {
+    this.chunk = chunk;
+    this.largeBehind = 0;
+    this.share = -1;
+    try {
+      this.decode(chunk);
+    } finally {
+      // Neither the chunk nor its answer outlives its decoding.
+      this.chunk = null;
+    }
+  }
+
+  private decode(chunk: Uint8Array): void {
     let pos = 0;
     const end = chunk.length;
     while (pos < end || (this.state === State.Data && this.length === 0)) {
@@ -130,6 +177,7 @@ export class FrameDecoder {
           const offset = this.offset;
           this.offset += n;
           if (this.offset === this.length) this.state = State.Header;
+          if (n >= this.largePiece) this.largeBehind += n;
           this.handler.onData(this.streamId, this.flags, chunk.subarray(pos, pos + n), offset, this.length);
           pos += n;
           break;

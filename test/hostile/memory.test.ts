@@ -125,6 +125,55 @@ describe("hostile peer: memory", () => {
     expect(g).toBeLessThan(BUDGET + SLACK);
   });
 
+  it("large frames sharing transport chunks with a stream that is read keep those chunks alive only within the receive budget", async () => {
+    /**
+     * Each 64 KiB block the attacker writes is an 8 KiB frame for one of 64 streams the victim
+     * never reads and a 56 KiB frame for stream 3, which it reads at once. The 8 KiB payloads are
+     * worth keeping as views of their (mostly large-payload) chunks, but each then keeps a whole
+     * chunk alive: 32 blocks per stream would pin 64 × 32 × 64 KiB = 128 MiB for 16 MiB of data.
+     */
+    const BUDGET = 32 * MiB;
+    /** Stream objects, GC noise, a chunk per stream at frame edges. */
+    const SLACK = 16 * MiB;
+    const UNREAD = 64;
+    const ROUNDS = 32;
+    const SMALL = 8 * KiB;
+    const LARGE = 56 * KiB;
+
+    const victim = await startVictim({ behaviour: { app: "read-low-ids", below: 5 }, options: { receiveBudget: BUDGET } });
+    const attacker = await Attacker.connect(victim.port);
+    const unread = Array.from({ length: UNREAD }, (_, i) => 5 + 2 * i);
+    await attacker.send(frame.syn(3), ...unread.map((id) => frame.syn(id)));
+    await victim.until("accepted", UNREAD + 1, 5_000);
+    await attacker.barrier();
+    const before = await victim.report();
+
+    const small = new Uint8Array(SMALL).fill(0x73);
+    const large = new Uint8Array(LARGE).fill(0x6c);
+    let sent = 0;
+    const credit = () => WINDOW + (attacker.tally.wndInc.get(3) ?? 0) - sent;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const id of unread) {
+        if (credit() < LARGE) await attacker.until(() => credit() >= LARGE, `credit for stream 3 after ${mib(sent)}`);
+        await attacker.write(encode([frame.data(id, small), frame.data(3, large)]), 10_000);
+        sent += LARGE;
+      }
+    }
+    await victim.until("bytesRead", sent, 20_000);
+    await attacker.barrier(10_000);
+    const after = await victim.report();
+
+    const g = growth(before, after);
+    figures(
+      "8 KiB frames beside 56 KiB frames that are read",
+      `${mib(UNREAD * ROUNDS * SMALL)} buffered, ${mib(sent)} read`,
+      `growth ${mib(g)}`,
+      `${attacker.tally.rstCount(Code.EnhanceYourCalm)} streams reset with EnhanceYourCalm`,
+    );
+    expect(after.bytesRead).toBe(sent);
+    expect(g).toBeLessThan(BUDGET + SLACK);
+  });
+
   it("with an 8 MiB receive budget, new streams past it are refused with EnhanceYourCalm", async () => {
     const BUDGET = 8 * MiB;
     /** Full windows first (6 MiB), then bare SYNs until the budget's stream charges run out. */

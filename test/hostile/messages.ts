@@ -11,6 +11,8 @@ export type Behaviour =
   | { app: "accept-loop" }
   /** Accepts every stream and never reads from it. */
   | { app: "accept-no-read" }
+  /** Accepts every stream; reads those with an id below `below` to their end, never the others. */
+  | { app: "read-low-ids"; below: number }
   /**
    * Never accepts. With `echoStream`, the application opens one stream of its own on each session,
    * writes "hello" on it (which sends its SYN) and echoes whatever comes back on it.

@@ -143,6 +143,11 @@ function serve(session: Session): void {
     case "accept-no-read":
       void acceptLoop(session, (s) => held.push(s));
       return;
+    case "read-low-ids": {
+      const { below } = behaviour;
+      void acceptLoop(session, (s) => (s.id < below ? void readToEnd(s) : held.push(s)));
+      return;
+    }
     case "accept-then-stop":
       void acceptLoop(session, (s) => held.push(s), behaviour.limit);
       return;

@@ -41,6 +41,35 @@ describe("half-close", () => {
     await within(s.closed, "closed once both directions ended");
   });
 
+  it("a half-close queued behind the last data rides on its frame: a reply is one DATA+FIN frame", async () => {
+    const { session, peer } = startSession("server");
+    await peer.send(frame.syn(3, "question"));
+    const s = await within(session.accept(), "accept()");
+    // Written and half-closed before the writer runs: the FIN goes on the reply's frame.
+    const wrote = s.write(bytes("answer"));
+    const finished = s.closeWrite();
+    await within(Promise.all([wrote, finished]), "the reply and its FIN");
+    expect(await peer.nextFrame()).toEqual(frame.data(3, "answer", Flag.FIN));
+    // A stream of ours: its SYN frame never carries the FIN, so the FIN follows on its own.
+    const t = await session.open();
+    void t.write(bytes("ask"));
+    await within(t.closeWrite(), "the FIN");
+    expect(await peer.nextFrame()).toEqual(frame.data(2, "ask", Flag.SYN));
+    await peer.expectFrame(is.fin(2), "the FIN on an empty frame");
+    // Written in two chunks: only the last frame carries it.
+    const u = await session.open();
+    void u.write(bytes("one"));
+    void u.write(bytes("two"));
+    void u.write(bytes("three"));
+    await within(u.closeWrite(), "the FIN");
+    expect([await peer.nextFrame(), await peer.nextFrame(), await peer.nextFrame()]).toEqual([
+      frame.data(4, "one", Flag.SYN),
+      frame.data(4, "two", 0),
+      frame.data(4, "three", Flag.FIN),
+    ]);
+    expect((await peer.barrier()).filter((f) => f.type !== "WNDINC")).toEqual([]);
+  });
+
   it("DATA from the peer after its FIN is refused with RST StreamClosed", async () => {
     const { session, peer } = startSession("server");
     await peer.send(frame.syn(3, "a"), frame.fin(3));
