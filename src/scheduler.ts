@@ -45,6 +45,11 @@ export class Scheduler {
   private backedUp = false;
   private flushWaiters: (() => void)[] = [];
   private readonly flushTask = () => this.flush();
+  /**
+   * The flush waits one more microtask: a WHATWG writable calls its sink's close() one microtask
+   * after a write that returned at once, so a write and close() leave in one flush.
+   */
+  private readonly hopTask = () => queueMicrotask(this.flushTask);
 
   /** `backlog(true)` asks the session to stop reading, `backlog(false)` lets it go on. */
   constructor(
@@ -114,7 +119,7 @@ export class Scheduler {
   private schedule(): void {
     if (this.flushQueued || this.blocked || this.closed) return;
     this.flushQueued = true;
-    queueMicrotask(this.flushTask);
+    queueMicrotask(this.hopTask);
   }
 
   private flush(): void {

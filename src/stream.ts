@@ -176,6 +176,15 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
     return this.send.finish();
   }
 
+  get queuedBytes(): number {
+    return this.send.queuedBytes;
+  }
+
+  get sendRoom(): number {
+    const send = this.send;
+    return send.state === SendState.Open ? send.credit - send.queuedBytes : 0;
+  }
+
   get sendOrder(): number {
     return this.send.sendOrder;
   }

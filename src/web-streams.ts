@@ -1,5 +1,6 @@
 import { codeOf, ErrorCode, MuxError } from "./errors.js";
 import { copyOf } from "./util/bytes.js";
+import { noop } from "./util/deferred.js";
 
 /** The direct I/O a stream's WHATWG face is built on (stream.ts). */
 export interface DirectIO {
@@ -10,6 +11,10 @@ export interface DirectIO {
   /** Stops reading: buffered data is dropped, the peer's further DATA is refused. */
   stopReading(): void;
   sendChunk(chunk: Uint8Array): Promise<void>;
+  /** Bytes written and not sent yet. */
+  readonly queuedBytes: number;
+  /** Bytes a write may add that the peer's credit lets go out at once; 0 once writing is over. */
+  readonly sendRoom: number;
   finish(): Promise<void>;
   reset(code?: number): void;
   /** Rejects when the stream is reset or its session ends. */
@@ -75,16 +80,34 @@ function ownsBuffer(chunk: Uint8Array): boolean {
   return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
 }
 
+/** A write this small is copied and taken at once … */
+const SMALL_WRITE = 16 * 1024;
+/** … while the stream has no more than this queued; past it, writes wait for the transport. */
+const SMALL_QUEUE = 64 * 1024;
+
 /**
- * A stream's `writable`: each write is one direct write (resolving once the transport has taken
- * the bytes), close() is the half-close, abort(reason) a reset with the reason's code.
+ * A stream's `writable`: each write is one direct write, close() is the half-close, abort(reason)
+ * a reset with the reason's code.
+ *
+ * A write resolves once the transport has taken its bytes (they are not copied), which is the
+ * writable's backpressure; except that a small write the peer's credit lets go out at once is
+ * copied and resolves at once while little is queued, as WebTransport's writes resolve once the
+ * data is queued. So a request written and closed in one go leaves in one flush, instead of its
+ * FIN waiting for the socket to take the data. If the stream then fails, the writable errors and
+ * close() rejects.
  */
 export function writableOf(io: DirectIO): { writable: WritableStream<Uint8Array>; controller: () => WritableStreamDefaultController } {
   let controller!: WritableStreamDefaultController;
   const writable = new WritableStream<Uint8Array>(
     {
       start: (c) => void (controller = c),
-      write: (chunk) => io.sendChunk(asBytes(chunk)),
+      write: (chunk) => {
+        const bytes = asBytes(chunk);
+        const n = bytes.length;
+        if (n > SMALL_WRITE || n > io.sendRoom || io.queuedBytes + n > SMALL_QUEUE) return io.sendChunk(bytes);
+        // Failure shows through `closed` (the writable errors), not through this write.
+        io.sendChunk(copyOf(bytes)).catch(noop);
+      },
       close: () => io.finish(),
       abort: (reason) => io.reset(codeOf(reason)),
     },

@@ -70,6 +70,16 @@ describe("half-close", () => {
     expect((await peer.barrier()).filter((f) => f.type !== "WNDINC")).toEqual([]);
   });
 
+  it("a small write and close() through the writable leave in one flush: the reply is one DATA+FIN frame", async () => {
+    const { session, peer } = startSession("server");
+    await peer.send(frame.syn(3, "question"));
+    const s = await within(session.accept(), "accept()");
+    const w = s.writable.getWriter();
+    void w.write(bytes("answer"));
+    await within(w.close(), "close()");
+    expect(await peer.nextFrame()).toEqual(frame.data(3, "answer", Flag.FIN));
+  });
+
   it("DATA from the peer after its FIN is refused with RST StreamClosed", async () => {
     const { session, peer } = startSession("server");
     await peer.send(frame.syn(3, "a"), frame.fin(3));
