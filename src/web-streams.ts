@@ -80,23 +80,21 @@ function ownsBuffer(chunk: Uint8Array): boolean {
   return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
 }
 
-/**
- * A write is copied and taken at once while the stream, this write included, has no more than this
- * queued (and the peer's credit covers it); past it, writes wait for the transport.
- */
-const SEND_BUFFER = 128 * 1024;
+/** A write this small is copied and taken at once … */
+const SMALL_WRITE = 16 * 1024;
+/** … while the stream has no more than this queued; past it, writes wait for the transport. */
+const SMALL_QUEUE = 64 * 1024;
 
 /**
  * A stream's `writable`: each write is one direct write, close() is the half-close, abort(reason)
  * a reset with the reason's code.
  *
- * A write the peer's credit lets go out at once is copied and resolves at once while little is
- * queued (SEND_BUFFER), as WebTransport's writes resolve once the data is queued: a WritableStream
- * hands its sink one chunk at a time, so without this a bulk upload would wait for the transport
- * between every two chunks, and a request written and closed in one go would have its FIN wait for
- * the socket to take the data. Past that, a write is not copied and resolves once the transport has
- * taken its bytes, which is the writable's backpressure. If the stream then fails, the writable
- * errors and close() rejects.
+ * A write resolves once the transport has taken its bytes (they are not copied), which is the
+ * writable's backpressure; except that a small write the peer's credit lets go out at once is
+ * copied and resolves at once while little is queued, as WebTransport's writes resolve once the
+ * data is queued. So a request written and closed in one go leaves in one flush, instead of its
+ * FIN waiting for the socket to take the data. If the stream then fails, the writable errors and
+ * close() rejects.
  */
 export function writableOf(io: DirectIO): { writable: WritableStream<Uint8Array>; controller: () => WritableStreamDefaultController } {
   let controller!: WritableStreamDefaultController;
@@ -106,7 +104,7 @@ export function writableOf(io: DirectIO): { writable: WritableStream<Uint8Array>
       write: (chunk) => {
         const bytes = asBytes(chunk);
         const n = bytes.length;
-        if (n > io.sendRoom || io.queuedBytes + n > SEND_BUFFER) return io.sendChunk(bytes);
+        if (n > SMALL_WRITE || n > io.sendRoom || io.queuedBytes + n > SMALL_QUEUE) return io.sendChunk(bytes);
         // Failure shows through `closed` (the writable errors), not through this write.
         io.sendChunk(copyOf(bytes)).catch(noop);
       },
