@@ -77,7 +77,9 @@ const JOIN_MAX = 512 * 1024;
 
 const DEFAULT_HIGH_WATER = 1024 * 1024;
 const DEFAULT_LOW_WATER = 256 * 1024;
-/** Bounds of the bufferedAmount poll; between them the delay follows the measured drain rate. */
+/** bufferedAmount unchanged this long: polls back off. */
+const STALL_MS = 20;
+/** Bounds of the bufferedAmount poll: MIN_POLL_MS while it moves, doubling to MAX_POLL_MS once stalled. */
 const MIN_POLL_MS = 1;
 const MAX_POLL_MS = 50;
 
@@ -202,6 +204,8 @@ class WebSocketLink extends ConnectionLink {
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private pollDelay = MIN_POLL_MS;
   private lastAmount = 0;
+  /** When bufferedAmount last changed (performance.now()). */
+  private lastMoved = 0;
   /**
    * Where the parts of a write are joined for a socket that copies inside send(): reused for every
    * message, since a fresh buffer per message is what costs most in a browser (allocating a large
@@ -340,6 +344,8 @@ class WebSocketLink extends ConnectionLink {
       return;
     }
     if (chunk.length > 0) this.received(chunk);
+    // A message is a free look at the send buffer: a waiting write need not wait for the poll.
+    if (this.waiting && this.pollTimer !== undefined && this.buffered() <= this.low) this.drain();
   };
 
   private readonly onClose = (event: { code?: number; reason?: string }): void => {
@@ -399,13 +405,16 @@ class WebSocketLink extends ConnectionLink {
 
   /**
    * A browser WebSocket fires nothing when its buffer empties, so bufferedAmount is polled, only
-   * while a write is waiting. The next poll is timed by the drain rate seen so far: fast links are
-   * polled often, a stalled peer costs at most one timer per MAX_POLL_MS.
+   * while a write is waiting: on a short timer while it moves (browsers take it down in bursts, so
+   * a delay estimated from the drain rate so far lets the socket run dry), backing off to one poll
+   * per MAX_POLL_MS once it has not moved for STALL_MS, so a stalled peer costs next to nothing.
+   * Every message that arrives meanwhile is a look too (see onMessage).
    */
   private startPolling(): void {
     if (this.pollTimer !== undefined) return;
-    this.pollDelay = MIN_POLL_MS;
     this.lastAmount = this.buffered();
+    this.lastMoved = performance.now();
+    this.pollDelay = MIN_POLL_MS;
     this.pollTimer = setTimeout(this.poll, this.pollDelay);
   }
 
@@ -417,10 +426,14 @@ class WebSocketLink extends ConnectionLink {
       this.drain();
       return;
     }
-    const drained = this.lastAmount - amount;
-    const estimate = drained > 0 ? (this.pollDelay * (amount - this.low)) / drained : this.pollDelay * 2;
-    this.pollDelay = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, estimate));
-    this.lastAmount = amount;
+    const now = performance.now();
+    if (amount !== this.lastAmount) {
+      this.lastAmount = amount;
+      this.lastMoved = now;
+      this.pollDelay = MIN_POLL_MS;
+    } else if (now - this.lastMoved >= STALL_MS) {
+      this.pollDelay = Math.min(MAX_POLL_MS, this.pollDelay * 2);
+    }
     this.pollTimer = setTimeout(this.poll, this.pollDelay);
   };
 
