@@ -465,9 +465,14 @@ function echoableCode(code: number | undefined): number {
   return code !== undefined && (code === NORMAL_CLOSURE || (code >= 3000 && code <= 4999)) ? code : NORMAL_CLOSURE;
 }
 
-/** A browser page or a browser's worker: there a WebSocket's send() copies what it is given. */
+/**
+ * A browser page or a browser's worker: there a WebSocket's send() copies what it is given. Not
+ * jsdom, which has a document but whose WebSocket hands the caller's bytes to `ws` as they are.
+ */
 function inBrowser(): boolean {
-  const g = globalThis as { document?: unknown; importScripts?: unknown };
+  const g = globalThis as { document?: unknown; importScripts?: unknown; navigator?: { userAgent?: unknown } };
+  const agent = g.navigator?.userAgent;
+  if (typeof agent === "string" && agent.includes("jsdom")) return false;
   return typeof g.document === "object" || typeof g.importScripts === "function";
 }
 

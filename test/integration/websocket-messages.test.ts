@@ -2,7 +2,7 @@
  * streamux/websocket without a session: how messages become transport bytes and back, over a real
  * `ws` connection on loopback — for `ws` sockets and for the plain WHATWG surface a browser has.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type WebSocket from "ws";
 import { fromWebSocket, type WebSocketLike } from "../../src/adapters/websocket.js";
 import { ErrorCode, MuxError } from "../../src/errors.js";
@@ -304,6 +304,30 @@ describe("streamux/websocket joining a write's parts", () => {
       [3, 4],
     ]);
     expect(given[1]!.buffer).not.toBe(given[0]!.buffer);
+  });
+
+  it.each([
+    ["a browser page", { document: {}, navigator: { userAgent: "Mozilla/5.0 Chrome/156.0" } }, true],
+    ["jsdom (whose WebSocket keeps what it is given)", { document: {}, navigator: { userAgent: "Mozilla/5.0 jsdom/26.1.0" } }, false],
+  ] as const)("takes send() to copy by default only in a real browser: %s", async (_where, globals, reused) => {
+    const { client, server } = await pair();
+    const { ws, given } = recordingPlain(client);
+    for (const [name, value] of Object.entries(globals)) vi.stubGlobal(name, value);
+    let direct: ReturnType<typeof fromWebSocket>["link"];
+    try {
+      direct = fromWebSocket(ws).link!;
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    direct!.start(new RecordingSink());
+    const got = nextMessages(server, 2);
+    direct!.write([bytes(1), bytes(2)], () => {});
+    direct!.write([bytes(3), bytes(4)], () => {});
+    expect((await got).map((m) => [...m])).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(given[1]!.buffer === given[0]!.buffer).toBe(reused);
   });
 
   it("gives each joined message a buffer of its own on a `ws` socket, which keeps what it is given", async () => {
