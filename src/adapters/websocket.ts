@@ -55,6 +55,13 @@ export interface WebSocketTransportOptions {
   highWaterMark?: number;
   /** Waiting writes resume once `bufferedAmount` is at or below this; default 256 KiB. */
   lowWaterMark?: number;
+  /**
+   * Whether the socket copies the bytes inside send(), as a browser's does (the WebSocket standard
+   * says so). Then the frames of one write are joined in one buffer the adapter reuses, instead of
+   * a new buffer per message. Default: true in a browser page or a browser's worker, false
+   * elsewhere (a Workers socket, for one, reads the bytes after send() has returned).
+   */
+  sendCopies?: boolean;
 }
 
 const CONNECTING = 0;
@@ -62,9 +69,17 @@ const OPEN = 1;
 const CLOSING = 2;
 const NORMAL_CLOSURE = 1000;
 
+/**
+ * The largest message joined in the link's reusable buffer; larger writes get a buffer of their
+ * own. Above the session's largest flush (256 KiB of payload and its frame headers).
+ */
+const JOIN_MAX = 512 * 1024;
+
 const DEFAULT_HIGH_WATER = 1024 * 1024;
 const DEFAULT_LOW_WATER = 256 * 1024;
-/** Bounds of the bufferedAmount poll; between them the delay follows the measured drain rate. */
+/** bufferedAmount unchanged this long: polls back off. */
+const STALL_MS = 20;
+/** Bounds of the bufferedAmount poll: MIN_POLL_MS while it moves, doubling to MAX_POLL_MS once stalled. */
 const MIN_POLL_MS = 1;
 const MAX_POLL_MS = 50;
 
@@ -96,7 +111,7 @@ export interface ConnectOptions extends SessionOptions, WebSocketTransportOption
  * before anything is opened.
  */
 export function connect(url: string | URL, options: ConnectOptions = {}): Promise<Session> {
-  const { WebSocket: given, protocols, signal, highWaterMark, lowWaterMark, ...sessionOptions } = options;
+  const { WebSocket: given, protocols, signal, highWaterMark, lowWaterMark, sendCopies, ...sessionOptions } = options;
   try {
     // A misspelt option or a bad value fails here, before any connection is made.
     Session.checkOptions(sessionOptions);
@@ -128,7 +143,7 @@ export function connect(url: string | URL, options: ConnectOptions = {}): Promis
     const onOpen = () => {
       settle();
       // The session's listeners go on before the next event: no message can be missed.
-      resolve(Session.client(fromWebSocket(ws, { highWaterMark, lowWaterMark }), sessionOptions));
+      resolve(Session.client(fromWebSocket(ws, { highWaterMark, lowWaterMark, sendCopies }), sessionOptions));
     };
     // Browsers fire `error` with no detail and then `close`; `ws` and undici carry the cause.
     const onError = (event: { error?: unknown; message?: string }) => {
@@ -179,6 +194,8 @@ class WebSocketLink extends ConnectionLink {
   private readonly low: number;
   /** The `ws` package tells when a send has reached the OS, so no polling is needed there. */
   private readonly wsExtras: WsSocketExtras | null;
+  /** send() copies the bytes: a write's parts may be joined in the reused join buffer. */
+  private readonly sendCopies: boolean;
   /** Writes made while the socket is still CONNECTING, sent when it opens; null once open. */
   private pending: Uint8Array[] | null = null;
   private closeRequested = false;
@@ -187,6 +204,15 @@ class WebSocketLink extends ConnectionLink {
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private pollDelay = MIN_POLL_MS;
   private lastAmount = 0;
+  /** When bufferedAmount last changed (performance.now()). */
+  private lastMoved = 0;
+  /**
+   * Where the parts of a write are joined for a socket that copies inside send(): reused for every
+   * message, since a fresh buffer per message is what costs most in a browser (allocating a large
+   * ArrayBuffer there takes far longer than copying into one). Grown to the largest write seen, up
+   * to JOIN_MAX; let go when the connection ends.
+   */
+  private joinBuffer: Uint8Array | null = null;
 
   constructor(
     private readonly ws: WebSocketLike,
@@ -196,6 +222,7 @@ class WebSocketLink extends ConnectionLink {
     this.high = options.highWaterMark ?? DEFAULT_HIGH_WATER;
     this.low = Math.min(options.lowWaterMark ?? DEFAULT_LOW_WATER, this.high);
     this.wsExtras = isWsSocket(ws) ? ws : null;
+    this.sendCopies = this.wsExtras === null && (options.sendCopies ?? inBrowser());
 
     // Node's `ws` hands out Buffers without copying; everything else is asked for ArrayBuffers
     // (never Blobs, which could only be read asynchronously and out of order).
@@ -226,9 +253,11 @@ class WebSocketLink extends ConnectionLink {
     // The bytes must be ours when write() returns (done() is called at once): the session lets
     // the application refill its buffers then. Joining copies; a single part is copied only where
     // nobody else will: `ws` may queue the caller's memory as is, and held writes wait for `open`.
-    // Browsers, Deno, Bun, undici and Workers copy inside send().
+    // Browsers, Deno, Bun, undici and Workers copy inside send(). Where send() is known to copy
+    // (sendCopies), parts are joined in the reused join buffer, which the next write overwrites.
     const single = parts.length === 1 ? parts[0]! : null;
-    const message = single === null ? concat(parts) : this.wsExtras || this.pending ? single.slice() : single;
+    const keeps = this.wsExtras !== null || this.pending !== null;
+    const message = single !== null ? (keeps ? single.slice() : single) : keeps || !this.sendCopies ? concat(parts) : this.join(parts);
     done();
     if (message.length === 0) return true;
     if (this.pending) {
@@ -262,9 +291,29 @@ class WebSocketLink extends ConnectionLink {
 
   protected terminate(): void {
     this.stopPolling();
+    this.joinBuffer = null;
     this.pending = null;
     if (this.wsExtras && this.ws.readyState !== CONNECTING) this.wsExtras.terminate();
     else this.closeSocket();
+  }
+
+  /** The parts, one after the other, in the reused join buffer (or a new one past JOIN_MAX). */
+  private join(parts: Uint8Array[]): Uint8Array {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (total > JOIN_MAX) return concat(parts);
+    let buffer = this.joinBuffer;
+    if (buffer === null || buffer.length < total) {
+      let size = buffer === null ? 16 * 1024 : buffer.length;
+      while (size < total) size *= 2;
+      buffer = this.joinBuffer = new Uint8Array(Math.min(size, JOIN_MAX));
+    }
+    let at = 0;
+    for (const p of parts) {
+      buffer.set(p, at);
+      at += p.length;
+    }
+    return buffer.subarray(0, total);
   }
 
   private wait(): false {
@@ -295,6 +344,8 @@ class WebSocketLink extends ConnectionLink {
       return;
     }
     if (chunk.length > 0) this.received(chunk);
+    // A message is a free look at the send buffer: a waiting write need not wait for the poll.
+    if (this.waiting && this.pollTimer !== undefined && this.buffered() <= this.low) this.drain();
   };
 
   private readonly onClose = (event: { code?: number; reason?: string }): void => {
@@ -335,6 +386,7 @@ class WebSocketLink extends ConnectionLink {
   /** The connection's end (EOF, or `error`): no more messages or polls. */
   private finish(error?: unknown, info?: TransportEndInfo): void {
     this.stopPolling();
+    this.joinBuffer = null;
     this.ws.removeEventListener("open", this.onOpen);
     this.ws.removeEventListener("message", this.onMessage);
     // The error listener stays: on `ws` (an EventEmitter) an 'error' nobody listens to is thrown.
@@ -353,13 +405,16 @@ class WebSocketLink extends ConnectionLink {
 
   /**
    * A browser WebSocket fires nothing when its buffer empties, so bufferedAmount is polled, only
-   * while a write is waiting. The next poll is timed by the drain rate seen so far: fast links are
-   * polled often, a stalled peer costs at most one timer per MAX_POLL_MS.
+   * while a write is waiting: on a short timer while it moves (browsers take it down in bursts, so
+   * a delay estimated from the drain rate so far lets the socket run dry), backing off to one poll
+   * per MAX_POLL_MS once it has not moved for STALL_MS, so a stalled peer costs next to nothing.
+   * Every message that arrives meanwhile is a look too (see onMessage).
    */
   private startPolling(): void {
     if (this.pollTimer !== undefined) return;
-    this.pollDelay = MIN_POLL_MS;
     this.lastAmount = this.buffered();
+    this.lastMoved = performance.now();
+    this.pollDelay = MIN_POLL_MS;
     this.pollTimer = setTimeout(this.poll, this.pollDelay);
   }
 
@@ -371,10 +426,14 @@ class WebSocketLink extends ConnectionLink {
       this.drain();
       return;
     }
-    const drained = this.lastAmount - amount;
-    const estimate = drained > 0 ? (this.pollDelay * (amount - this.low)) / drained : this.pollDelay * 2;
-    this.pollDelay = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, estimate));
-    this.lastAmount = amount;
+    const now = performance.now();
+    if (amount !== this.lastAmount) {
+      this.lastAmount = amount;
+      this.lastMoved = now;
+      this.pollDelay = MIN_POLL_MS;
+    } else if (now - this.lastMoved >= STALL_MS) {
+      this.pollDelay = Math.min(MAX_POLL_MS, this.pollDelay * 2);
+    }
     this.pollTimer = setTimeout(this.poll, this.pollDelay);
   };
 
@@ -404,6 +463,17 @@ function closeInfo(event: { code?: number; reason?: string } | undefined): Trans
 /** The peer's close code if we may send it back (1000 or an application's 3000–4999), else 1000. */
 function echoableCode(code: number | undefined): number {
   return code !== undefined && (code === NORMAL_CLOSURE || (code >= 3000 && code <= 4999)) ? code : NORMAL_CLOSURE;
+}
+
+/**
+ * A browser page or a browser's worker: there a WebSocket's send() copies what it is given. Not
+ * jsdom, which has a document but whose WebSocket hands the caller's bytes to `ws` as they are.
+ */
+function inBrowser(): boolean {
+  const g = globalThis as { document?: unknown; importScripts?: unknown; navigator?: { userAgent?: unknown } };
+  const agent = g.navigator?.userAgent;
+  if (typeof agent === "string" && agent.includes("jsdom")) return false;
+  return typeof g.document === "object" || typeof g.importScripts === "function";
 }
 
 /**

@@ -2,7 +2,7 @@
  * streamux/websocket without a session: how messages become transport bytes and back, over a real
  * `ws` connection on loopback — for `ws` sockets and for the plain WHATWG surface a browser has.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type WebSocket from "ws";
 import { fromWebSocket, type WebSocketLike } from "../../src/adapters/websocket.js";
 import { ErrorCode, MuxError } from "../../src/errors.js";
@@ -254,5 +254,100 @@ describe("streamux/websocket as WHATWG streams", () => {
     const transport = fromWebSocket(client);
     transport.link!.start(new RecordingSink());
     expect(() => transport.readable).toThrow(/already started/);
+  });
+});
+
+describe("streamux/websocket joining a write's parts", () => {
+  /** The plain surface (it copies inside send(), as a browser does), recording what send() was given. */
+  function recordingPlain(socket: WebSocket): { ws: WebSocketLike; given: Uint8Array[] } {
+    const plain = plainWebSocket(socket);
+    const given: Uint8Array[] = [];
+    const send = plain.send.bind(plain);
+    plain.send = (data) => {
+      given.push(data);
+      send(data);
+    };
+    return { ws: plain, given };
+  }
+
+  it("joins every multi-part write in one reused buffer when the socket copies inside send()", async () => {
+    const { client, server } = await pair();
+    const { ws, given } = recordingPlain(client);
+    const direct = fromWebSocket(ws, { sendCopies: true }).link!;
+    direct.start(new RecordingSink());
+    const got = nextMessages(server, 3);
+    const large = new Uint8Array(40_000).fill(3);
+    expect(direct.write([bytes(1, 2), large], () => {})).toBe(true);
+    expect(direct.write([bytes(4), bytes(5, 6)], () => {})).toBe(true);
+    expect(direct.write([large, bytes(7)], () => {})).toBe(true);
+    const messages = await got;
+    expect(messages.map((m) => m.length)).toEqual([40_002, 3, 40_001]);
+    expect([...messages[0]!.subarray(0, 3)]).toEqual([1, 2, 3]);
+    expect([...messages[1]!]).toEqual([4, 5, 6]);
+    expect([...messages[2]!.subarray(39_999)]).toEqual([3, 7]);
+    // No buffer per message: all three are views of the same memory.
+    expect(given[1]!.buffer).toBe(given[0]!.buffer);
+    expect(given[2]!.buffer).toBe(given[0]!.buffer);
+  });
+
+  it("gives each joined message a buffer of its own unless the socket is said to copy inside send()", async () => {
+    const { client, server } = await pair();
+    const { ws, given } = recordingPlain(client);
+    // Outside a browser the default is not to rely on it (a Workers socket reads the bytes later).
+    const direct = fromWebSocket(ws).link!;
+    direct.start(new RecordingSink());
+    const got = nextMessages(server, 2);
+    direct.write([bytes(1), bytes(2)], () => {});
+    direct.write([bytes(3), bytes(4)], () => {});
+    expect((await got).map((m) => [...m])).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(given[1]!.buffer).not.toBe(given[0]!.buffer);
+  });
+
+  it.each([
+    ["a browser page", { document: {}, navigator: { userAgent: "Mozilla/5.0 Chrome/156.0" } }, true],
+    ["jsdom (whose WebSocket keeps what it is given)", { document: {}, navigator: { userAgent: "Mozilla/5.0 jsdom/26.1.0" } }, false],
+  ] as const)("takes send() to copy by default only in a real browser: %s", async (_where, globals, reused) => {
+    const { client, server } = await pair();
+    const { ws, given } = recordingPlain(client);
+    for (const [name, value] of Object.entries(globals)) vi.stubGlobal(name, value);
+    let direct: ReturnType<typeof fromWebSocket>["link"];
+    try {
+      direct = fromWebSocket(ws).link!;
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    direct!.start(new RecordingSink());
+    const got = nextMessages(server, 2);
+    direct!.write([bytes(1), bytes(2)], () => {});
+    direct!.write([bytes(3), bytes(4)], () => {});
+    expect((await got).map((m) => [...m])).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(given[1]!.buffer === given[0]!.buffer).toBe(reused);
+  });
+
+  it("gives each joined message a buffer of its own on a `ws` socket, which keeps what it is given", async () => {
+    const { client, server } = await pair();
+    const given: Uint8Array[] = [];
+    const send = client.send.bind(client) as (data: Uint8Array, cb?: (err?: Error) => void) => void;
+    (client as unknown as { send: typeof send }).send = (data, cb) => {
+      given.push(data);
+      send(data, cb);
+    };
+    const direct = fromWebSocket(client).link!;
+    direct.start(new RecordingSink());
+    const got = nextMessages(server, 2);
+    direct.write([bytes(1), bytes(2)], () => {});
+    direct.write([bytes(3), bytes(4)], () => {});
+    const messages = await got;
+    expect(messages.map((m) => [...m])).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(given[1]!.buffer).not.toBe(given[0]!.buffer);
   });
 });
