@@ -107,8 +107,9 @@ const SMALL_JOIN = 16 * 1024;
  * It reads and writes with `conn.read()` / `conn.write()` / `conn.closeWrite()` rather than
  * `conn.readable` / `conn.writable`: Deno's own streams close the whole connection when the peer's
  * FIN arrives and when the writable closes, which would turn every half-close into a full one.
- * The session drives it through `link` (no WHATWG hop; the parts of a write go out as they are);
- * `readable`/`writable` are built only if read, and `writable.close()` sends FIN while reading goes on.
+ * The session drives it through `link` (no WHATWG hop; what queues up while a conn.write() is under
+ * way leaves joined in the next); `readable`/`writable` are built only if read, and
+ * `writable.close()` sends FIN while reading goes on.
  */
 export function fromConn(conn: DenoConnLike): Transport {
   // Small frames must not wait for Nagle's algorithm: a request/response would stall ~40 ms on the
