@@ -7,7 +7,6 @@
  * Declares the few Bun shapes it touches ("…Like" types and a local `Bun` declaration), so the
  * published `.d.ts` needs no Bun typings.
  */
-import { concat } from "../util/bytes.js";
 import { Session } from "../session.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { Transport } from "../link/link.js";
@@ -44,8 +43,13 @@ export interface BunSocketLike {
 export interface BunSocketHandlerLike<S extends BunSocketLike = BunSocketLike> {
   /** The socket is connected. */
   open?(socket: S): void;
-  /** Bytes arrived. */
-  data(socket: S, data: Uint8Array): void;
+  /**
+   * How Bun hands received bytes to `data`; socketHandlers says "arraybuffer", whose chunks are
+   * the cheapest to view.
+   */
+  binaryType?: "arraybuffer" | "buffer" | "uint8array";
+  /** Bytes arrived (an ArrayBuffer with `binaryType: "arraybuffer"`). */
+  data(socket: S, data: Uint8Array | ArrayBuffer): void;
   /** The socket takes writes again. */
   drain(socket: S): void;
   /** The peer sent FIN. */
@@ -107,14 +111,23 @@ declare const Bun: {
   }): BunListenerLike;
 };
 
-/** Parts below this total size leave as one joined write: one syscall and one packet instead of many. */
-const JOIN_LIMIT = 64 * 1024;
+/**
+ * A write of several parts up to this size in all (a session's flush is at most about 256 KiB) is
+ * copied into one buffer and leaves in one socket.write(): Bun has no gather write, and each
+ * socket.write() is a send() of its own (with TCP_NODELAY, a packet of its own), so a DATA frame's
+ * 8-byte header and its 64 KiB payload written apart cost two syscalls and two packets.
+ */
+const JOIN_LIMIT = 512 * 1024;
+/** Joins up to this size get a buffer of their own; larger ones reuse the link's join buffer. */
+const SMALL_JOIN = 16 * 1024;
 
 /** One socket's link; Bun's events reach it through socketHandlers and the socket's `data`. */
 class SocketLink extends ConnectionLink {
   /** Bytes Bun did not take yet, in order; written again on `drain`. */
   private backlog: Uint8Array[] = [];
   private whenFlushed: Array<() => void> = [];
+  /** Where large joins are gathered; reused once Bun has taken the last one (it copies what it takes). */
+  private joinBuffer: Uint8Array | null = null;
 
   constructor(private readonly socket: BunSocketLike) {
     super();
@@ -124,29 +137,52 @@ class SocketLink extends ConnectionLink {
     if (this.isClosed) return true;
     if (this.backlog.length > 0) {
       for (const p of parts) this.backlog.push(p);
-    } else {
-      let total = 0;
-      for (const p of parts) total += p.length;
-      const chunks = parts.length > 1 && total <= JOIN_LIMIT ? [concat(parts)] : parts;
-      for (let i = 0; i < chunks.length; i++) {
-        const chunk = chunks[i]!;
-        const written = Math.max(0, this.socket.write(chunk));
-        if (written < chunk.length) {
-          // Bun keeps nothing it did not take: the rest waits here for `drain`.
-          this.backlog.push(written === 0 ? chunk : chunk.subarray(written));
-          for (let j = i + 1; j < chunks.length; j++) this.backlog.push(chunks[j]!);
-          break;
-        }
+      this.whenFlushed.push(done);
+      return this.blocked();
+    }
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (parts.length > 1 && total <= JOIN_LIMIT) {
+      const chunk = this.join(parts, total);
+      const written = Math.max(0, this.socket.write(chunk));
+      // Copied: the session's bytes are free whatever Bun took.
+      done();
+      if (written === chunk.length) return true;
+      // Bun keeps nothing it did not take: the rest waits here for `drain`. (The join buffer is
+      // not reused before the backlog is gone: writes meanwhile queue behind it as they are.)
+      this.backlog.push(chunk.subarray(written));
+      return this.blocked();
+    }
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      const written = Math.max(0, this.socket.write(part));
+      if (written < part.length) {
+        this.backlog.push(written === 0 ? part : part.subarray(written));
+        for (let j = i + 1; j < parts.length; j++) this.backlog.push(parts[j]!);
+        // Views of the session's (the application's) bytes: done once the backlog is gone.
+        this.whenFlushed.push(done);
+        return this.blocked();
       }
     }
-    // Bun copies what it takes; the backlog still holds views of the session's (the application's)
-    // bytes, so the write is done once the backlog is gone.
-    if (this.backlog.length === 0) {
-      done();
-      return true;
+    done();
+    return true;
+  }
+
+  /** The parts, one after the other, in one buffer: a new small one, or a view of the join buffer. */
+  private join(parts: Uint8Array[], total: number): Uint8Array {
+    let out: Uint8Array;
+    if (total <= SMALL_JOIN) {
+      out = new Uint8Array(total);
+    } else {
+      if (this.joinBuffer === null || this.joinBuffer.length < total) this.joinBuffer = new Uint8Array(total);
+      out = this.joinBuffer.length === total ? this.joinBuffer : this.joinBuffer.subarray(0, total);
     }
-    this.whenFlushed.push(done);
-    return this.blocked();
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 
   protected pauseReading(): void {
@@ -169,8 +205,14 @@ class SocketLink extends ConnectionLink {
     this.socket.terminate();
   }
 
-  onData(chunk: Uint8Array): void {
-    // A plain Uint8Array view: the session slices it and should not get Buffer's variants.
+  onData(chunk: Uint8Array | ArrayBuffer): void {
+    if (chunk instanceof ArrayBuffer) {
+      // socketHandlers asks Bun for ArrayBuffers: a view of one costs nothing more.
+      this.received(new Uint8Array(chunk));
+      return;
+    }
+    // A plain Uint8Array view: the session slices it and should not get Buffer's variants. (Asking
+    // a Bun Buffer for its ArrayBuffer first makes JSC set one up for it, which is not free.)
     this.received(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
@@ -216,6 +258,7 @@ function linkOf(socket: BunSocketLike): SocketLink {
  * `fromSocket(socket)` on each socket. Each socket's state lives in its `socket.data`.
  */
 export const socketHandlers: BunSocketHandlerLike = {
+  binaryType: "arraybuffer",
   open: (socket) => void linkOf(socket),
   data: (socket, data) => linkOf(socket).onData(data),
   drain: (socket) => linkOf(socket).onDrain(),

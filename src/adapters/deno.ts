@@ -84,10 +84,22 @@ declare const Deno: {
   listen(options: { hostname: string; port: number; transport?: "tcp" }): DenoListenerLike;
 };
 
-/** Reads go into buffers of this size; one that a read fills at least half of is handed over as is. */
-const READ_SIZE = 64 * 1024;
-/** Bytes waiting to be written beyond which the session is told to wait for drain. */
-const WRITE_HIGH_WATER_MARK = 64 * 1024;
+/**
+ * Reads go into a buffer of READ_MIN bytes, doubled (up to READ_MAX) after each read that fills it
+ * and halved after one that fills less than a quarter: a bulk transfer reads in few large ops (each
+ * op and each new buffer has a fixed cost), a quiet connection holds a small buffer.
+ */
+const READ_MIN = 64 * 1024;
+const READ_MAX = 256 * 1024;
+/**
+ * Bytes waiting to be written beyond which the session is told to wait for drain. Above one flush's
+ * worth, so that the session gathers the next writes while the current one is under way.
+ */
+const WRITE_HIGH_WATER_MARK = 256 * 1024;
+/** The most bytes joined into one conn.write() (a flush of the session is at most about 256 KiB). */
+const JOIN_LIMIT = 512 * 1024;
+/** Joins up to this size get a buffer of their own; larger ones reuse the link's join buffer. */
+const SMALL_JOIN = 16 * 1024;
 
 /**
  * A Deno connection (`Deno.Conn` / `Deno.TlsConn`) as a streamux Transport.
@@ -95,8 +107,9 @@ const WRITE_HIGH_WATER_MARK = 64 * 1024;
  * It reads and writes with `conn.read()` / `conn.write()` / `conn.closeWrite()` rather than
  * `conn.readable` / `conn.writable`: Deno's own streams close the whole connection when the peer's
  * FIN arrives and when the writable closes, which would turn every half-close into a full one.
- * The session drives it through `link` (no WHATWG hop; the parts of a write go out as they are);
- * `readable`/`writable` are built only if read, and `writable.close()` sends FIN while reading goes on.
+ * The session drives it through `link` (no WHATWG hop; what queues up while a conn.write() is under
+ * way leaves joined in the next); `readable`/`writable` are built only if read, and
+ * `writable.close()` sends FIN while reading goes on.
  */
 export function fromConn(conn: DenoConnLike): Transport {
   // Small frames must not wait for Nagle's algorithm: a request/response would stall ~40 ms on the
@@ -107,13 +120,20 @@ export function fromConn(conn: DenoConnLike): Transport {
 }
 
 class ConnLink extends ConnectionLink {
-  private buffer = new Uint8Array(READ_SIZE);
+  private buffer = new Uint8Array(READ_MIN);
   private paused = false;
   private wake: (() => void) | null = null;
-  /** Writes not yet taken by Deno, in order, and their bytes. */
+  /** Writes not yet taken by Deno, in order. */
   private queue: Array<{ parts: Uint8Array[]; done: () => void; size: number }> = [];
+  /** Bytes written but not yet taken by Deno (queued or being written). */
   private queued = 0;
+  private flushing = false;
   private flushed: Array<() => void> = [];
+  /**
+   * Where large joins are gathered, grown as they need: one join is written at a time, and it is
+   * all taken before the next is gathered.
+   */
+  private joinBuffer: Uint8Array | null = null;
 
   constructor(private readonly conn: DenoConnLike) {
     super();
@@ -136,13 +156,16 @@ class ConnLink extends ConnectionLink {
       }
       if (n === null) return this.ended();
       if (this.discarding) continue;
-      if (n >= READ_SIZE / 2) {
-        // Mostly full: hand the buffer itself to the session and read into a new one.
+      const size = this.buffer.length;
+      if (n >= size * 0.75) {
+        // Mostly full (as full as the session wants a chunk it keeps views of): hand the buffer
+        // itself to the session and read into a new one.
         this.received(this.buffer.subarray(0, n));
-        this.buffer = new Uint8Array(READ_SIZE);
+        this.buffer = new Uint8Array(n === size ? Math.min(2 * size, READ_MAX) : size);
       } else {
-        // A small read would pin a 64 KiB buffer for a few bytes: copy them out, keep the buffer.
+        // A small read would pin a large buffer for a few bytes: copy them out, keep the buffer.
         this.received(this.buffer.slice(0, n));
+        if (n < size / 4 && size > READ_MIN) this.buffer = new Uint8Array(size / 2);
       }
     }
   }
@@ -153,29 +176,73 @@ class ConnLink extends ConnectionLink {
     for (const part of parts) size += part.length;
     this.queue.push({ parts, done, size });
     this.queued += size;
-    if (this.queue.length === 1) void this.flush();
+    if (!this.flushing) void this.flush();
     return this.queued < WRITE_HIGH_WATER_MARK || this.blocked();
   }
 
-  /** Writes the queue out, each part as it is; conn.write() may take only part of one. */
+  /**
+   * Writes the queue out. Every conn.write() is an op and a promise, so what has queued up goes in
+   * one, copied into one buffer: a DATA frame's header with its payload, and the small frames of
+   * several flushes together. A write that is one part, or larger than JOIN_LIMIT, goes as it is.
+   * conn.write() may take only part of what it is given.
+   */
   private async flush(): Promise<void> {
+    this.flushing = true;
     try {
       while (this.queue.length > 0) {
-        const { parts, done, size } = this.queue[0]!;
-        for (const part of parts) {
-          for (let at = 0; at < part.length; ) at += await this.conn.write(at === 0 ? part : part.subarray(at));
+        const first = this.queue[0]!;
+        if ((first.parts.length === 1 && this.queue.length === 1) || first.size > JOIN_LIMIT) {
+          this.queue.shift();
+          for (const part of first.parts) await this.writeAll(part);
+          first.done();
+          this.queued -= first.size;
+        } else {
+          const chunk = this.join();
+          await this.writeAll(chunk);
+          this.queued -= chunk.length;
         }
-        this.queue.shift();
-        this.queued -= size;
-        done();
+        if (this.queued < WRITE_HIGH_WATER_MARK) this.drained();
       }
-      this.drained();
     } catch (err) {
       this.queue = [];
       this.queued = 0;
       this.ended(err);
     }
+    this.flushing = false;
     for (const resolve of this.flushed.splice(0)) resolve();
+  }
+
+  private async writeAll(chunk: Uint8Array): Promise<void> {
+    for (let at = 0; at < chunk.length; ) at += await this.conn.write(at === 0 ? chunk : chunk.subarray(at));
+  }
+
+  /**
+   * Takes the queue's first writes, up to JOIN_LIMIT bytes, out of it: their parts copied into one
+   * buffer, and each write done (the session's bytes are free once copied).
+   */
+  private join(): Uint8Array {
+    let total = 0;
+    let taken = 0;
+    while (taken < this.queue.length && total + this.queue[taken]!.size <= JOIN_LIMIT) total += this.queue[taken++]!.size;
+    let chunk: Uint8Array;
+    if (total <= SMALL_JOIN) {
+      chunk = new Uint8Array(total);
+    } else {
+      let buffer = this.joinBuffer;
+      if (buffer === null || buffer.length < total) {
+        buffer = this.joinBuffer = new Uint8Array(Math.min(JOIN_LIMIT, Math.max(total, 2 * (buffer?.length ?? 0))));
+      }
+      chunk = buffer.subarray(0, total);
+    }
+    let at = 0;
+    for (const { parts, done } of this.queue.splice(0, taken)) {
+      for (const part of parts) {
+        chunk.set(part, at);
+        at += part.length;
+      }
+      done();
+    }
+    return chunk;
   }
 
   protected pauseReading(): void {
@@ -190,7 +257,7 @@ class ConnLink extends ConnectionLink {
   }
 
   protected async sendFin(): Promise<void> {
-    if (this.queue.length > 0) await new Promise<void>((resolve) => this.flushed.push(resolve));
+    if (this.flushing) await new Promise<void>((resolve) => this.flushed.push(resolve));
     await this.conn.closeWrite();
   }
 
