@@ -8,6 +8,7 @@
  * published `.d.ts` needs no Bun typings.
  */
 import { Session } from "../session.js";
+import { JoinBuffer } from "../util/bytes.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
@@ -127,7 +128,7 @@ class SocketLink extends ConnectionLink {
   private backlog: Uint8Array[] = [];
   private whenFlushed: Array<() => void> = [];
   /** Where large joins are gathered; reused once Bun has taken the last one (it copies what it takes). */
-  private joinBuffer: Uint8Array | null = null;
+  private readonly joiner = new JoinBuffer(JOIN_LIMIT, SMALL_JOIN);
 
   constructor(private readonly socket: BunSocketLike) {
     super();
@@ -143,7 +144,7 @@ class SocketLink extends ConnectionLink {
     let total = 0;
     for (const p of parts) total += p.length;
     if (parts.length > 1 && total <= JOIN_LIMIT) {
-      const chunk = this.join(parts, total);
+      const chunk = this.joiner.join(parts, total);
       const written = Math.max(0, this.socket.write(chunk));
       // Copied: the session's bytes are free whatever Bun took.
       done();
@@ -166,23 +167,6 @@ class SocketLink extends ConnectionLink {
     }
     done();
     return true;
-  }
-
-  /** The parts, one after the other, in one buffer: a new small one, or a view of the join buffer. */
-  private join(parts: Uint8Array[], total: number): Uint8Array {
-    let out: Uint8Array;
-    if (total <= SMALL_JOIN) {
-      out = new Uint8Array(total);
-    } else {
-      if (this.joinBuffer === null || this.joinBuffer.length < total) this.joinBuffer = new Uint8Array(total);
-      out = this.joinBuffer.length === total ? this.joinBuffer : this.joinBuffer.subarray(0, total);
-    }
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
   }
 
   protected pauseReading(): void {

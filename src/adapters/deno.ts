@@ -5,6 +5,7 @@
  * published `.d.ts` needs no Deno typings.
  */
 import { Session } from "../session.js";
+import { JoinBuffer } from "../util/bytes.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { LinkSink, Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
@@ -133,7 +134,7 @@ class ConnLink extends ConnectionLink {
    * Where large joins are gathered, grown as they need: one join is written at a time, and it is
    * all taken before the next is gathered.
    */
-  private joinBuffer: Uint8Array | null = null;
+  private readonly joiner = new JoinBuffer(JOIN_LIMIT, SMALL_JOIN);
 
   constructor(private readonly conn: DenoConnLike) {
     super();
@@ -224,24 +225,12 @@ class ConnLink extends ConnectionLink {
     let total = 0;
     let taken = 0;
     while (taken < this.queue.length && total + this.queue[taken]!.size <= JOIN_LIMIT) total += this.queue[taken++]!.size;
-    let chunk: Uint8Array;
-    if (total <= SMALL_JOIN) {
-      chunk = new Uint8Array(total);
-    } else {
-      let buffer = this.joinBuffer;
-      if (buffer === null || buffer.length < total) {
-        buffer = this.joinBuffer = new Uint8Array(Math.min(JOIN_LIMIT, Math.max(total, 2 * (buffer?.length ?? 0))));
-      }
-      chunk = buffer.subarray(0, total);
-    }
-    let at = 0;
-    for (const { parts, done } of this.queue.splice(0, taken)) {
-      for (const part of parts) {
-        chunk.set(part, at);
-        at += part.length;
-      }
-      done();
-    }
+    const writes = this.queue.splice(0, taken);
+    const chunk = this.joiner.join(
+      writes.flatMap((w) => w.parts),
+      total,
+    );
+    for (const w of writes) w.done();
     return chunk;
   }
 

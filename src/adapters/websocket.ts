@@ -10,7 +10,7 @@
 import { ErrorCode, MuxError } from "../errors.js";
 import { Session } from "../session.js";
 import type { SessionOptions } from "../types.js";
-import { concat } from "../util/bytes.js";
+import { concat, JoinBuffer } from "../util/bytes.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { Transport } from "../link/link.js";
 import type { TransportEndInfo } from "../types.js";
@@ -212,7 +212,7 @@ class WebSocketLink extends ConnectionLink {
    * ArrayBuffer there takes far longer than copying into one). Grown to the largest write seen, up
    * to JOIN_MAX; let go when the connection ends.
    */
-  private joinBuffer: Uint8Array | null = null;
+  private readonly joiner = new JoinBuffer(JOIN_MAX);
 
   constructor(
     private readonly ws: WebSocketLike,
@@ -257,7 +257,8 @@ class WebSocketLink extends ConnectionLink {
     // (sendCopies), parts are joined in the reused join buffer, which the next write overwrites.
     const single = parts.length === 1 ? parts[0]! : null;
     const keeps = this.wsExtras !== null || this.pending !== null;
-    const message = single !== null ? (keeps ? single.slice() : single) : keeps || !this.sendCopies ? concat(parts) : this.join(parts);
+    const message =
+      single !== null ? (keeps ? single.slice() : single) : keeps || !this.sendCopies ? concat(parts) : this.joiner.join(parts);
     done();
     if (message.length === 0) return true;
     if (this.pending) {
@@ -291,29 +292,10 @@ class WebSocketLink extends ConnectionLink {
 
   protected terminate(): void {
     this.stopPolling();
-    this.joinBuffer = null;
+    this.joiner.release();
     this.pending = null;
     if (this.wsExtras && this.ws.readyState !== CONNECTING) this.wsExtras.terminate();
     else this.closeSocket();
-  }
-
-  /** The parts, one after the other, in the reused join buffer (or a new one past JOIN_MAX). */
-  private join(parts: Uint8Array[]): Uint8Array {
-    let total = 0;
-    for (const p of parts) total += p.length;
-    if (total > JOIN_MAX) return concat(parts);
-    let buffer = this.joinBuffer;
-    if (buffer === null || buffer.length < total) {
-      let size = buffer === null ? 16 * 1024 : buffer.length;
-      while (size < total) size *= 2;
-      buffer = this.joinBuffer = new Uint8Array(Math.min(size, JOIN_MAX));
-    }
-    let at = 0;
-    for (const p of parts) {
-      buffer.set(p, at);
-      at += p.length;
-    }
-    return buffer.subarray(0, total);
   }
 
   private wait(): false {
@@ -386,7 +368,7 @@ class WebSocketLink extends ConnectionLink {
   /** The connection's end (EOF, or `error`): no more messages or polls. */
   private finish(error?: unknown, info?: TransportEndInfo): void {
     this.stopPolling();
-    this.joinBuffer = null;
+    this.joiner.release();
     this.ws.removeEventListener("open", this.onOpen);
     this.ws.removeEventListener("message", this.onMessage);
     // The error listener stays: on `ws` (an EventEmitter) an 'error' nobody listens to is thrown.

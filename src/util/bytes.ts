@@ -47,9 +47,49 @@ export function copyOf(bytes: Uint8Array): Uint8Array {
 
 /** The parts, one after the other, in a new buffer. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  return fill(new Uint8Array(byteLength(parts)), parts);
+}
+
+/** The bytes of all the parts together. */
+export function byteLength(parts: readonly Uint8Array[]): number {
   let total = 0;
   for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
+  return total;
+}
+
+/** The smallest buffer a JoinBuffer keeps. */
+const JOIN_MIN = 16 * 1024;
+
+/**
+ * Joins the parts of a write into one buffer, for a connection that takes one buffer per send.
+ * A join of more than `fresh` bytes and at most `max` goes into a buffer kept for the next join
+ * (grown as needed, up to `max`): the connection must be done with the bytes of one such join
+ * before the next is asked for. Other joins get a buffer of their own.
+ */
+export class JoinBuffer {
+  private buffer: Uint8Array | null = null;
+
+  constructor(
+    private readonly max: number,
+    private readonly fresh = 0,
+  ) {}
+
+  join(parts: readonly Uint8Array[], total = byteLength(parts)): Uint8Array {
+    if (total <= this.fresh || total > this.max) return fill(new Uint8Array(total), parts);
+    let buffer = this.buffer;
+    if (buffer === null || buffer.length < total) {
+      buffer = this.buffer = new Uint8Array(Math.min(this.max, Math.max(total, buffer === null ? JOIN_MIN : 2 * buffer.length)));
+    }
+    return fill(buffer.length === total ? buffer : buffer.subarray(0, total), parts);
+  }
+
+  /** Lets the kept buffer go (the connection has ended). */
+  release(): void {
+    this.buffer = null;
+  }
+}
+
+function fill(out: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
   let at = 0;
   for (const p of parts) {
     out.set(p, at);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readU32, U32Reader, writeU32 } from "../../src/util/bytes.js";
+import { JoinBuffer, readU32, U32Reader, writeU32 } from "../../src/util/bytes.js";
 
 // src/util/bytes.ts: the protocol's 4-byte big-endian values (typed streams' type, heartbeat ids).
 describe("4-byte values", () => {
@@ -32,5 +32,40 @@ describe("4-byte values", () => {
     const got: number[] = [];
     expect(new U32Reader().read(bytes, (v) => got.push(v), 1)).toBe(4);
     expect(got).toEqual([7]);
+  });
+});
+
+describe("JoinBuffer", () => {
+  const parts = (...sizes: number[]) => sizes.map((n, i) => new Uint8Array(n).fill(i + 1));
+
+  it("joins the parts in order, reusing one buffer for joins above `fresh` up to `max`", () => {
+    const joiner = new JoinBuffer(1024, 16);
+    const a = joiner.join(parts(10, 20));
+    expect(Array.from(a)).toEqual([...new Array(10).fill(1), ...new Array(20).fill(2)]);
+    const b = joiner.join(parts(3, 40));
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.length).toBe(43);
+    expect(Array.from(b.subarray(0, 4))).toEqual([1, 1, 1, 2]);
+  });
+
+  it("gives joins of at most `fresh` bytes, and joins past `max`, a buffer of their own", () => {
+    const joiner = new JoinBuffer(100, 16);
+    const kept = joiner.join(parts(20, 20));
+    const small = joiner.join(parts(8, 8));
+    const large = joiner.join(parts(60, 60));
+    expect(small.buffer).not.toBe(kept.buffer);
+    expect(large.buffer).not.toBe(kept.buffer);
+    expect(large.length).toBe(120);
+    expect(joiner.join(parts(30, 30)).buffer).toBe(kept.buffer);
+  });
+
+  it("grows its buffer for a larger join, and lets it go on release()", () => {
+    const joiner = new JoinBuffer(1 << 20);
+    const first = joiner.join(parts(100));
+    const larger = joiner.join(parts(20_000, 20_000));
+    expect(larger.buffer).not.toBe(first.buffer);
+    expect(joiner.join(parts(5, 5)).buffer).toBe(larger.buffer);
+    joiner.release();
+    expect(joiner.join(parts(5, 5)).buffer).not.toBe(larger.buffer);
   });
 });
