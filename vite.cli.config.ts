@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
 
-// The `streamux` command (src/cli/, dist/cli.js), built after the library: its imports of the
+// The `streamux` command (tools/tunnel/, dist/cli.js), built after the library: its imports of the
 // library's entry modules become imports of the built entries (./index.js, ./node.js,
 // ./websocket.js), so the command uses the package's public API and carries no copy of the engine.
 const root = fileURLToPath(new URL(".", import.meta.url));
@@ -18,14 +18,14 @@ function publicEntries(): Plugin {
     name: "streamux-public-entries",
     enforce: "pre",
     async resolveId(source, importer, options) {
-      if (!importer?.startsWith(`${root}src/cli/`)) return null;
+      if (!importer?.startsWith(`${root}tools/tunnel/`)) return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       if (!resolved) return null;
       const built = entries[resolved.id];
       if (built) return { id: BUILT + built, external: "absolute" };
-      if (resolved.id.startsWith(`${root}src/`) && !resolved.id.startsWith(`${root}src/cli/`)) {
+      if (resolved.id.startsWith(`${root}src/`)) {
         this.error(
-          `src/cli may import only the package's entry points (src/index.ts, src/adapters/node.ts, src/adapters/websocket.ts), not ${resolved.id.slice(root.length)}`,
+          `tools/tunnel may import only the package's entry points (src/index.ts, src/adapters/node.ts, src/adapters/websocket.ts), not ${resolved.id.slice(root.length)}`,
         );
       }
       return resolved;
@@ -42,7 +42,7 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     lib: {
-      entry: { cli: "src/cli/main.ts" },
+      entry: { cli: "tools/tunnel/main.ts" },
       formats: ["es"],
     },
     rollupOptions: {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { MuxStream } from "../../src/index.js";
-import { endpoint, parseExpose, parseServe, UsageError } from "../../src/cli/args.js";
-import { Backoff } from "../../src/cli/backoff.js";
-import { parsePortRanges, PortPolicy } from "../../src/cli/ports.js";
-import { encodeMessage, MessageReader, parseHello, parseServerMessage } from "../../src/cli/protocol.js";
-import { Tokens } from "../../src/cli/tokens.js";
+import { endpoint, parseExpose, parseServe, UsageError } from "../../tools/tunnel/args.js";
+import { Backoff } from "../../tools/tunnel/backoff.js";
+import { parsePortRanges, PortPolicy } from "../../tools/tunnel/ports.js";
+import { encodeMessage, MessageReader, parseHello, parseServerMessage } from "../../tools/tunnel/protocol.js";
+import { Tokens } from "../../tools/tunnel/tokens.js";
 
 /** A stream whose reads return these chunks, then the end. */
 function chunked(chunks: Uint8Array[]): MuxStream {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket as WsClient, WebSocketServer } from "ws";
 import { Session } from "../../src/index.js";
 import { fromWebSocket } from "../../src/adapters/websocket.js";
-import { acceptUpgrade, ClientWebSocket, SUBPROTOCOL, type NodeWebSocket } from "../../src/cli/websocket.js";
+import { acceptUpgrade, ClientWebSocket, SUBPROTOCOL, type NodeWebSocket } from "../../tools/tunnel/websocket.js";
 
 /**
  * The command's own RFC 6455 implementation against the `ws` package (a dev dependency, used here

@@ -1,7 +1,7 @@
 /**
- * The core (src/ outside src/adapters/, and outside the Node command in src/cli/) runs in every
- * runtime: it imports nothing but itself, touches no runtime's globals, and type-checks with the
- * web platform's lib alone and no ambient runtime typings (tsconfig.core.json).
+ * The core (src/ outside src/adapters/) runs in every runtime: it imports nothing but itself,
+ * touches no runtime's globals, and type-checks with the web platform's lib alone and no ambient
+ * runtime typings (tsconfig.core.json).
  */
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -16,7 +16,7 @@ function coreFiles(dir = src): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (path !== join(src, "adapters") && path !== join(src, "cli")) out.push(...coreFiles(path));
+      if (path !== join(src, "adapters")) out.push(...coreFiles(path));
     } else if (/\.(ts|mts|js|mjs)$/.test(entry.name)) {
       out.push(path);
     }

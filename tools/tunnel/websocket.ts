@@ -13,7 +13,7 @@ import { createHash, randomBytes, randomFillSync } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import type * as net from "node:net";
-import type { ArrayBufferBytes, WebSocketLike } from "../adapters/websocket.js";
+import type { ArrayBufferBytes, WebSocketLike } from "../../src/adapters/websocket.js";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const CONNECTING = 0;

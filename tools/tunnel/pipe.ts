@@ -4,8 +4,8 @@
  * session's end, a socket error) fails the other at once: the socket is reset (RST), the stream too.
  */
 import type * as net from "node:net";
-import type { MuxStream } from "../index.js";
-import { toDuplex } from "../adapters/node.js";
+import type { MuxStream } from "../../src/index.js";
+import { toDuplex } from "../../src/adapters/node.js";
 
 /** Resolves when both are done, cleanly or not. `first`: bytes to write to the socket before the stream's. */
 export function join(socket: net.Socket, stream: MuxStream, first?: Uint8Array): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import * as net from "node:net";
 import { hostname } from "node:os";
-import type { MuxStream, Session } from "../index.js";
+import type { MuxStream, Session } from "../../src/index.js";
 import type { ExposeOptions } from "./args.js";
 import { Backoff, sleep } from "./backoff.js";
 import { connectToServer } from "./connect.js";

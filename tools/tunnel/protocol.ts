@@ -2,7 +2,7 @@
  * The tunnel's wire, on top of a typed muxado session (docs/tunnel-protocol.md): which stream types
  * exist, the control messages and how they are framed, and the header of a tunnelled connection.
  */
-import type { MuxStream, SessionOptions } from "../index.js";
+import type { MuxStream, SessionOptions } from "../../src/index.js";
 
 /** Version of the control exchange sent in `hello`. */
 export const PROTOCOL_VERSION = 1;

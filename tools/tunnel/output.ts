@@ -1,4 +1,4 @@
-import { ErrorCode, errorCodeName, type SessionCloseInfo } from "../index.js";
+import { ErrorCode, errorCodeName, type SessionCloseInfo } from "../../src/index.js";
 
 /**
  * What the commands print: one line per event for people, or with `--json` one JSON object per

@@ -3,9 +3,9 @@
  * (tcp://), TLS (tls://) or a WebSocket (ws://, wss://, with the tool's own WebSocket client).
  */
 import { readFileSync } from "node:fs";
-import type { Session, SessionOptions } from "../index.js";
-import { dial } from "../adapters/node.js";
-import { connect as connectWebSocket } from "../adapters/websocket.js";
+import type { Session, SessionOptions } from "../../src/index.js";
+import { dial } from "../../src/adapters/node.js";
+import { connect as connectWebSocket } from "../../src/adapters/websocket.js";
 import { ClientWebSocket, SUBPROTOCOL } from "./websocket.js";
 
 export interface ConnectOptions {
