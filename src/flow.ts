@@ -1,7 +1,7 @@
 /**
  * Flow control (docs/protocol.md, "Flow control"): plain counters and the rules that move them,
  * with no I/O. A stream's send half keeps one number (the peer's credit to us, see `addCredit`);
- * its receive half keeps a ReceiveWindow.
+ * its receive half is a ReceiveWindow (stream-recv.ts extends it).
  */
 
 /** Largest window a WNDINC may take a sender to: the 31-bit increment's range. */
@@ -51,7 +51,7 @@ export class ReceiveWindow {
    * `n` payload bytes arrived. False when they overrun the credit granted: the receiver then resets
    * the stream with FlowControlError (the session goes on).
    */
-  receive(n: number): boolean {
+  admit(n: number): boolean {
     this.credit -= n;
     return this.credit >= 0;
   }

@@ -135,7 +135,9 @@ export class ReceiveBuffer {
       this.chunks[last] = block.subarray(this.chunks[last]!.byteOffset, this.blockUsed);
       return 0;
     }
-    if (n >= BLOCK_MAX) {
+    if (n >= BLOCK_MAX || this.length === 0) {
+      // Large, or alone (often read before anything follows it): a copy of its own size. Packing
+      // starts with the next small payload that finds this one still queued.
       this.block = null;
       this.append(copyOf(payload));
       return this.held - before;

@@ -29,6 +29,10 @@ export interface RecvHost {
   readonly counters: SessionCounters;
   /** How far auto-tuning may grow the window (see flow.ts). */
   readonly maxWindowSize: number;
+  /** Set by the session on a typed stream until its prefix is complete. */
+  readonly prefix: PrefixReader | null;
+  /** Why the stream failed (reset, or the session ended); set before the halves are told. */
+  readonly failure: MuxError | null;
   /** The read direction is done for the life cycle: the peer's FIN arrived, or reading stopped. */
   readDone(): void;
 }
@@ -45,38 +49,32 @@ export interface PrefixReader {
 
 const STOPPED = () => new MuxError(ErrorCode.StreamClosed, "stream closed");
 
-interface Waiting {
-  resolve: (chunk: Uint8Array | null) => void;
-  reject: (err: unknown) => void;
-  /** Stops listening to the read's signal. */
-  stop: (() => void) | null;
-}
-
 /**
  * A stream's receiving direction: the rules for incoming DATA (window, FIN, data after the end),
  * the bytes waiting for the application (receive-buffer.ts, charged to the session's budget), the
- * one read that may wait for them, and the credit granted back as the application reads.
+ * one read that may wait for them, and the credit granted back as the application reads. Its
+ * window's counters are flow.ts's ReceiveWindow, which it extends (one object per direction).
  */
-export class RecvHalf {
+export class RecvHalf extends ReceiveWindow {
   state = RecvState.Open;
   /** Payload bytes received. */
   bytesIn = 0;
-  /** Set by the session on a typed stream until its prefix is complete. */
-  prefix: PrefixReader | null = null;
-  private readonly window: ReceiveWindow;
   /** Received bytes the application has not taken; created when first needed. */
   private buffer: ReceiveBuffer | null = null;
-  /** The read waiting for data. */
-  private waiting: Waiting | null = null;
+  /**
+   * The read waiting for data: its promise's two functions, kept here rather than in an object of
+   * their own (a stream whose reader waits holds no more than that promise). Set together.
+   */
+  private waiting: ((chunk: Uint8Array | null) => void) | null = null;
+  private failWaiting: ((err: unknown) => void) | null = null;
   /** The reader waited for data since credit was last granted: it keeps up (see flow.ts). */
   private starved = false;
-  private error: MuxError | null = null;
 
   constructor(
     private readonly host: RecvHost,
     windowSize: number,
   ) {
-    this.window = new ReceiveWindow(windowSize);
+    super(windowSize);
   }
 
   /**
@@ -92,9 +90,10 @@ export class RecvHalf {
     }
     if (n > 0) {
       this.bytesIn += n;
-      if (!this.window.receive(n)) return ErrorCode.FlowControlError;
-      if (this.prefix !== null) {
-        const rest = this.prefix.take(payload);
+      if (!this.admit(n)) return ErrorCode.FlowControlError;
+      const prefix = this.host.prefix;
+      if (prefix !== null) {
+        const rest = prefix.take(payload);
         // The session read those bytes itself: they count as consumed.
         this.consumed(n - rest.length);
         payload = rest;
@@ -104,7 +103,8 @@ export class RecvHalf {
     }
     if (fin) {
       // A stream that ends before its prefix (a typed stream's type) cannot be accepted.
-      if (this.prefix !== null && !this.prefix.complete) return ErrorCode.ProtocolError;
+      const prefix = this.host.prefix;
+      if (prefix !== null && !prefix.complete) return ErrorCode.ProtocolError;
       this.state = RecvState.Finished;
       if (this.waiting !== null && this.queued === 0) this.end();
       this.host.readDone();
@@ -120,36 +120,53 @@ export class RecvHalf {
     if (this.waiting !== null) return Promise.reject(new TypeError("a read is already pending on this stream"));
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.queued > 0) return Promise.resolve(this.take());
-    switch (this.state) {
-      case RecvState.Open:
-        this.starved = true;
-        return new Promise((resolve, reject) => {
-          const waiting: Waiting = { resolve, reject, stop: null };
-          this.waiting = waiting;
-          if (signal === undefined) return;
-          waiting.stop = whenAborted(signal, () => {
-            if (this.waiting !== waiting) return;
-            this.waiting = null;
-            reject(signal.reason);
-          });
-        });
-      case RecvState.Finished:
-      case RecvState.Ended:
-        this.end();
-        return Promise.resolve(null);
-      case RecvState.Stopped:
-        return Promise.reject(STOPPED());
-      case RecvState.Failed:
-        return Promise.reject(this.error);
-    }
+    return new Promise((resolve, reject) => {
+      if (signal === undefined || this.state !== RecvState.Open) return this.readThen(resolve, reject);
+      const stop = whenAborted(signal, () => {
+        if (this.waiting !== waiting) return;
+        this.waiting = this.failWaiting = null;
+        reject(signal.reason);
+      });
+      const waiting = (chunk: Uint8Array | null) => {
+        stop();
+        resolve(chunk);
+      };
+      this.readThen(waiting, (err) => {
+        stop();
+        reject(err);
+      });
+    });
   }
 
   /**
-   * A chunk already received, taken without a promise (the WHATWG face's pull uses it first), or
-   * undefined when read() would have to wait or settle otherwise.
+   * read() with callbacks instead of a promise, for the WHATWG face's pull: `deliver` gets the next
+   * chunk (null at the end) or `fail` the error, once, maybe before this returns. While a read
+   * waits, another call is ignored (the one waiting will deliver).
    */
-  takeReady(): Uint8Array | undefined {
-    return this.waiting === null && this.queued > 0 ? this.take() : undefined;
+  readThen(deliver: (chunk: Uint8Array | null) => void, fail: (err: unknown) => void): void {
+    if (this.waiting !== null) return;
+    if (this.queued > 0) {
+      deliver(this.take());
+      return;
+    }
+    switch (this.state) {
+      case RecvState.Open:
+        this.starved = true;
+        this.waiting = deliver;
+        this.failWaiting = fail;
+        break;
+      case RecvState.Finished:
+      case RecvState.Ended:
+        this.end();
+        deliver(null);
+        break;
+      case RecvState.Stopped:
+        fail(STOPPED());
+        break;
+      case RecvState.Failed:
+        fail(this.host.failure);
+        break;
+    }
   }
 
   /** The application stops reading: what is buffered is dropped, the peer's further DATA refused. */
@@ -172,7 +189,6 @@ export class RecvHalf {
     if (this.state === RecvState.Failed || this.state === RecvState.Stopped || this.state === RecvState.Ended) return;
     if (keepFinished && this.state === RecvState.Finished) return;
     this.state = RecvState.Failed;
-    this.error = err;
     this.drop();
     this.settleWaiting(err);
   }
@@ -180,15 +196,6 @@ export class RecvHalf {
   /** Received bytes the application has not taken. */
   get bufferedBytes(): number {
     return this.buffer === null ? 0 : this.buffer.bytes;
-  }
-
-  /** The window's size now, and what the peer may still send. */
-  get windowSize(): number {
-    return this.window.size;
-  }
-
-  get credit(): number {
-    return this.window.credit;
   }
 
   /** Whether this direction is over for the life cycle: FIN received, or reading stopped. */
@@ -203,11 +210,12 @@ export class RecvHalf {
   private queue(payload: Uint8Array): void {
     const waiting = this.waiting;
     if (waiting !== null) {
-      // Straight to the waiting reader: nothing is buffered.
-      this.waiting = null;
-      waiting.stop?.();
-      waiting.resolve(payload);
-      this.consumed(payload.length);
+      // Straight to the waiting reader: nothing is buffered. Counted before it is handed over: a
+      // byte stream's enqueue() may transfer (detach) the payload's buffer.
+      this.waiting = this.failWaiting = null;
+      const n = payload.length;
+      waiting(payload);
+      this.consumed(n);
       return;
     }
     // Charged whatever the outcome: the session resets the stream if the budget is passed.
@@ -219,6 +227,8 @@ export class RecvHalf {
     const buffer = this.buffer!;
     const held = buffer.held;
     const chunk = buffer.shift();
+    // An emptied buffer is let go: a stream whose reader keeps up holds none.
+    if (buffer.length === 0) this.buffer = null;
     this.host.budget.release(held - buffer.held);
     this.host.counters.bufferedBytes -= chunk.length;
     this.consumed(chunk.length);
@@ -229,7 +239,7 @@ export class RecvHalf {
   private consumed(n: number): void {
     if (this.state !== RecvState.Open || n === 0) return;
     // Windows grow only while the reader keeps up and the session's budget has room to spare.
-    const grant = this.window.consume(n, this.host.maxWindowSize, this.starved && !this.host.budget.pressed);
+    const grant = this.consume(n, this.host.maxWindowSize, this.starved && !this.host.budget.pressed);
     if (grant === 0) return;
     this.starved = false;
     this.host.scheduler.wndInc(this.host.id, grant);
@@ -248,10 +258,10 @@ export class RecvHalf {
 
   private settleWaiting(outcome: MuxError | null): void {
     const waiting = this.waiting;
+    const failWaiting = this.failWaiting!;
     if (waiting === null) return;
-    this.waiting = null;
-    waiting.stop?.();
-    if (outcome === null) waiting.resolve(null);
-    else waiting.reject(outcome);
+    this.waiting = this.failWaiting = null;
+    if (outcome === null) waiting(null);
+    else failWaiting(outcome);
   }
 }

@@ -18,11 +18,25 @@ export enum SendState {
   Failed,
 }
 
+/** Where the stream's SYN is: ours goes out with its first frame (docs/protocol.md, "Opening a stream"). */
+enum Syn {
+  /** Not sent yet; it goes with the first data. */
+  Unsent,
+  /** An empty write asked for it to go out now, before any data (see write()). */
+  Due,
+  /** Sent, or the peer opened the stream (then ours is never sent). */
+  Sent,
+}
+
 /** What the send half needs from its stream. */
 export interface SendHost {
   readonly id: number;
   readonly scheduler: Scheduler;
   readonly counters: SessionCounters;
+  /** WebTransport's sendOrder (ready-queue.ts). */
+  readonly sendOrder: number;
+  /** Why the stream failed (reset, or the session ended); set before the halves are told. */
+  readonly failure: MuxError | null;
   /** The FIN went out. */
   finSent(): void;
 }
@@ -36,31 +50,25 @@ export interface SendHost {
 export class SendHalf implements Sender, Completion {
   /** Set while this half sits in the writer's ready queue. */
   queued = false;
-  /** WebTransport's sendOrder (ready-queue.ts). */
-  sendOrder = 0;
   state = SendState.Open;
   /** Payload bytes sent, and written but not sent yet. */
   bytesOut = 0;
   queuedBytes = 0;
-  /** Our SYN has gone out, or the peer opened the stream (then ours is never sent). */
-  synSent: boolean;
-  /** An empty write asked for the SYN to go out now, before any data (see write()). */
-  private synDue = false;
+  private syn: Syn;
   /** Bytes we may still send: the peer's credit. */
   credit: number;
-  /** The chunk being framed, how far, and who waits for it. */
+  /** What is left of the chunk being framed, and who waits for it. */
   private sending: Uint8Array | null = null;
-  private offset = 0;
   private sendingDone: Deferred | null = null;
   /** Chunks written after it (direct writes may be many at once), in order. */
   private queue: { chunk: Uint8Array; done: Deferred }[] | null = null;
   /**
    * Chunks fully framed, waiting for the transport to let go of their bytes, oldest first: the
-   * transport completes writes in order (see Completion).
+   * transport completes writes in order (see Completion). Usually there is one, kept as it is; an
+   * array only while there are more (an idle stream that wrote once keeps no array).
    */
-  private inFlight: Deferred[] | null = null;
+  private inFlight: Deferred | Deferred[] | null = null;
   private finDone: Deferred | null = null;
-  private error: MuxError | null = null;
 
   constructor(
     private readonly host: SendHost,
@@ -68,7 +76,17 @@ export class SendHalf implements Sender, Completion {
     synSent: boolean,
   ) {
     this.credit = credit;
-    this.synSent = synSent;
+    this.syn = synSent ? Syn.Sent : Syn.Unsent;
+  }
+
+  /** The stream's sendOrder, which the writer's ready queue orders by (kept by the stream). */
+  get sendOrder(): number {
+    return this.host.sendOrder;
+  }
+
+  /** Our SYN has gone out, or the peer opened the stream: the peer knows of it. */
+  get synSent(): boolean {
+    return this.syn === Syn.Sent;
   }
 
   /**
@@ -77,12 +95,12 @@ export class SendHalf implements Sender, Completion {
    * which is what keeps one stream's throughput near the socket's.
    */
   write(chunk: Uint8Array): Promise<void> {
-    if (this.state === SendState.Failed) return Promise.reject(this.error);
+    if (this.state === SendState.Failed) return Promise.reject(this.host.failure);
     if (chunk.length === 0) {
       // An empty write announces a stream never written to: the SYN goes out at once, so the peer
       // learns of it before there is data (a protocol whose other side speaks first needs that).
-      if (!this.synSent && this.sending === null && this.state === SendState.Open) {
-        this.synDue = true;
+      if (this.syn === Syn.Unsent && this.sending === null && this.state === SendState.Open) {
+        this.syn = Syn.Due;
         this.host.scheduler.enqueue(this);
       }
       return Promise.resolve();
@@ -92,7 +110,6 @@ export class SendHalf implements Sender, Completion {
     const done = deferred();
     if (this.sending === null) {
       this.sending = chunk;
-      this.offset = 0;
       this.sendingDone = done;
     } else {
       (this.queue ??= []).push({ chunk, done });
@@ -103,7 +120,7 @@ export class SendHalf implements Sender, Completion {
 
   /** Half-close: the FIN goes out after what is queued; resolves once it has. */
   finish(): Promise<void> {
-    if (this.state === SendState.Failed) return Promise.reject(this.error);
+    if (this.state === SendState.Failed) return Promise.reject(this.host.failure);
     if (this.state === SendState.Closed) return Promise.resolve();
     if (this.state === SendState.Open) {
       this.state = SendState.Closing;
@@ -123,34 +140,37 @@ export class SendHalf implements Sender, Completion {
   sendable(): boolean {
     if (this.state === SendState.Failed || this.state === SendState.Closed) return false;
     if (this.sending !== null) return this.credit > 0;
-    return this.state === SendState.Closing || (this.synDue && !this.synSent);
+    return this.state === SendState.Closing || this.syn === Syn.Due;
   }
 
   emit(out: Output, quantum: number): number {
     let flags = 0;
-    if (!this.synSent) {
-      this.synSent = true;
+    if (this.syn !== Syn.Sent) {
+      this.syn = Syn.Sent;
       flags = Flag.SYN;
     }
-    this.synDue = false;
     const id = this.host.id;
     if (this.sending !== null) {
       // One frame per chunk (or piece of one), as many chunks as the quantum and credit allow.
       let sent = 0;
       let fin = false;
       for (let chunk = this.sending; chunk !== null && this.credit > 0 && sent < quantum; chunk = this.sending) {
-        const start = this.offset;
-        const n = Math.min(chunk.length - start, this.credit, quantum - sent, MAX_PAYLOAD);
-        this.offset = start + n;
+        const n = Math.min(chunk.length, this.credit, quantum - sent, MAX_PAYLOAD);
+        const whole = n === chunk.length;
         this.credit -= n;
         sent += n;
         // The last data of a half-closed stream carries the FIN, unless it is the SYN frame
         // (see below: never SYN and FIN in one frame).
-        fin = this.offset === chunk.length && this.state === SendState.Closing && !this.queue?.length && flags === 0;
+        fin = whole && this.state === SendState.Closing && !this.queue?.length && flags === 0;
         out.header(n, FrameType.DATA, fin ? Flag.FIN : flags, id);
         flags = 0;
-        out.payload(start === 0 && n === chunk.length ? chunk : chunk.subarray(start, start + n));
-        if (this.offset === chunk.length) this.nextChunk(out);
+        if (whole) {
+          out.payload(chunk);
+          this.nextChunk(out);
+        } else {
+          out.payload(chunk.subarray(0, n));
+          this.sending = chunk.subarray(n);
+        }
       }
       this.bytesOut += sent;
       this.queuedBytes -= sent;
@@ -180,23 +200,33 @@ export class SendHalf implements Sender, Completion {
    * resolves when the transport has taken them, so the application may then reuse the buffer.
    */
   private nextChunk(out: Output): void {
-    (this.inFlight ??= []).push(this.sendingDone!);
+    const done = this.sendingDone!;
+    const inFlight = this.inFlight;
+    if (inFlight === null) this.inFlight = done;
+    else if (Array.isArray(inFlight)) inFlight.push(done);
+    else this.inFlight = [inFlight, done];
     out.completions.push(this);
     const next = this.queue?.shift();
     this.sending = next ? next.chunk : null;
     this.sendingDone = next ? next.done : null;
-    this.offset = 0;
   }
 
   written(): void {
-    this.inFlight?.shift()?.resolve();
+    const inFlight = this.inFlight;
+    if (inFlight === null) return;
+    if (!Array.isArray(inFlight)) {
+      this.inFlight = null;
+      inFlight.resolve();
+      return;
+    }
+    inFlight.shift()?.resolve();
+    if (inFlight.length === 0) this.inFlight = null;
   }
 
   /** Reset, or the session ended: every waiting write and the FIN reject with `err`. */
   fail(err: MuxError): void {
     if (this.state === SendState.Failed) return;
     this.state = SendState.Failed;
-    this.error = err;
     this.host.counters.queuedBytes -= this.queuedBytes;
     this.queuedBytes = 0;
     this.sending = null;
@@ -204,8 +234,10 @@ export class SendHalf implements Sender, Completion {
     this.sendingDone = null;
     for (const w of this.queue ?? []) w.done.reject(err);
     this.queue = null;
-    for (const d of this.inFlight ?? []) d.reject(err);
+    const inFlight = this.inFlight;
     this.inFlight = null;
+    if (Array.isArray(inFlight)) for (const d of inFlight) d.reject(err);
+    else inFlight?.reject(err);
     this.finDone?.reject(err);
     this.finDone = null;
   }

@@ -3,13 +3,13 @@ import type { ReceiveBudget } from "./receive-budget.js";
 import type { Pins } from "./receive-buffer.js";
 import type { Scheduler } from "./scheduler.js";
 import type { SessionCounters } from "./stats.js";
-import { RecvHalf, type PrefixReader, type RecvHost } from "./stream-recv.js";
+import { RecvHalf, RecvState, type PrefixReader, type RecvHost } from "./stream-recv.js";
 import { SendHalf, SendState, type SendHost } from "./stream-send.js";
 import { checkSendOrder } from "./options.js";
 import type { MuxStream, StreamStats, WaitOptions } from "./types.js";
 import { abortable, signalOf } from "./util/abort.js";
 import { deferred, noop, type Deferred } from "./util/deferred.js";
-import { asBytes, closeWritable, readableOf, writableOf, type DirectIO } from "./web-streams.js";
+import { asBytes, ByteSink, ByteSource, type DirectIO } from "./web-streams.js";
 
 /** What a stream needs from its session. */
 export interface StreamHost {
@@ -26,11 +26,22 @@ export interface StreamHost {
   forget(stream: Stream): void;
 }
 
-/** Which face the application uses; one per direction (docs: use one style per stream). */
-enum Face {
-  Unset,
-  Direct,
-  Web,
+/** The parts of a stream that many streams never use. */
+interface StreamExtras {
+  /** On a typed session: the stream's type (extensions/typed.ts sets it). */
+  type: number | undefined;
+  /** On a typed session, until the type has been read: its reader (extensions/typed.ts). */
+  prefix: PrefixReader | null;
+  /** WebTransport's sendOrder, when not 0 (ready-queue.ts). */
+  sendOrder: number;
+  /** Behind `closed`, once asked for. */
+  closed: Deferred | null;
+  /**
+   * The WHATWG faces, once asked for (web-streams.ts). One face per direction (docs: use one style
+   * per stream): while a direction has its WHATWG face, its direct I/O is refused.
+   */
+  source: ByteSource | null;
+  sink: ByteSink | null;
 }
 
 /**
@@ -40,19 +51,14 @@ enum Face {
  * an idle stream costs a few hundred bytes.
  */
 export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
-  /** On a typed session: the stream's type (extensions/typed.ts sets it). */
-  type: number | undefined = undefined;
   readonly send: SendHalf;
   readonly recv: RecvHalf;
-  private readFace = Face.Unset;
-  private writeFace = Face.Unset;
-  private forgotten = false;
   /** Both directions ended cleanly (FIN sent, and FIN received or reading stopped). */
   private clean = false;
+  /** Why the stream failed: a reset (either side) or the session's end. */
   private error: MuxError | null = null;
-  private closedDeferred: Deferred | null = null;
-  private _readable: ReadableStream<Uint8Array> | null = null;
-  private web: { writable: WritableStream<Uint8Array>; controller: () => WritableStreamDefaultController } | null = null;
+  /** What only some streams use; created when first needed, so an idle stream does without. */
+  private extras: StreamExtras | null = null;
 
   constructor(
     private readonly host: StreamHost,
@@ -87,6 +93,23 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
     return this.host.counters;
   }
 
+  get failure(): MuxError | null {
+    return this.error;
+  }
+
+  private get more(): StreamExtras {
+    return (this.extras ??= { type: undefined, prefix: null, sendOrder: 0, closed: null, source: null, sink: null });
+  }
+
+  /** On a typed session: the stream's type (extensions/typed.ts sets it). */
+  get type(): number | undefined {
+    return this.extras?.type;
+  }
+
+  set type(type: number | undefined) {
+    this.more.type = type;
+  }
+
   finSent(): void {
     this.maybeEnded();
   }
@@ -98,26 +121,28 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
   // ---- the WHATWG face ----------------------------------------------------------------------
 
   get readable(): ReadableStream<Uint8Array> {
-    if (this._readable === null) {
-      this.readFace = Face.Web;
-      this._readable = readableOf(this);
+    const more = this.more;
+    if (more.source === null) {
+      more.source = new ByteSource(this);
+      // Created after a reset: it shows at once.
+      if (this.recv.state === RecvState.Failed) more.source.fail(this.error);
     }
-    return this._readable;
+    return more.source.readable;
   }
 
   get writable(): WritableStream<Uint8Array> {
-    if (this.web === null) {
-      this.writeFace = Face.Web;
-      this.web = writableOf(this);
+    const more = this.more;
+    if (more.sink === null) {
+      more.sink = new ByteSink(this);
+      if (this.error !== null && !this.clean) more.sink.fail(this.error);
     }
-    return this.web.writable;
+    return more.sink.writable;
   }
 
   // ---- direct I/O ---------------------------------------------------------------------------
 
   read(options?: WaitOptions): Promise<Uint8Array | null> {
-    if (this.readFace === Face.Web) return Promise.reject(new TypeError("this stream is being read through `readable`"));
-    this.readFace = Face.Direct;
+    if (this.extras?.source) return Promise.reject(new TypeError("this stream is being read through `readable`"));
     let signal: AbortSignal | undefined;
     try {
       signal = signalOf(options, "read()");
@@ -128,8 +153,7 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
   }
 
   write(chunk: Uint8Array, options?: WaitOptions): Promise<void> {
-    if (this.writeFace === Face.Web) return Promise.reject(new TypeError("this stream is being written through `writable`"));
-    this.writeFace = Face.Direct;
+    if (this.extras?.sink) return Promise.reject(new TypeError("this stream is being written through `writable`"));
     if (this.send.state === SendState.Closing || this.send.state === SendState.Closed) {
       return Promise.reject(new TypeError("write() after closeWrite()"));
     }
@@ -148,19 +172,14 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
   }
 
   closeWrite(): Promise<void> {
-    if (this.writeFace === Face.Web) return Promise.reject(new TypeError("this stream is being written through `writable`"));
-    this.writeFace = Face.Direct;
+    if (this.extras?.sink) return Promise.reject(new TypeError("this stream is being written through `writable`"));
     return this.send.finish();
   }
 
   // ---- what both faces share (DirectIO, for web-streams.ts) ----------------------------------
 
-  readChunk(): Promise<Uint8Array | null> {
-    return this.recv.read();
-  }
-
-  readReady(): Uint8Array | undefined {
-    return this.recv.takeReady();
+  readThen(deliver: (chunk: Uint8Array | null) => void, fail: (err: unknown) => void): void {
+    this.recv.readThen(deliver, fail);
   }
 
   stopReading(): void {
@@ -186,11 +205,12 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
   }
 
   get sendOrder(): number {
-    return this.send.sendOrder;
+    return this.extras?.sendOrder ?? 0;
   }
 
   set sendOrder(order: number) {
-    this.send.sendOrder = checkSendOrder(order);
+    checkSendOrder(order);
+    if (order !== 0 || this.extras !== null) this.more.sendOrder = order;
   }
 
   stats(): StreamStats {
@@ -201,21 +221,22 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
       bufferedBytes: this.recv.bufferedBytes,
       queuedBytes: this.send.queuedBytes,
       sendWindow: this.send.credit,
-      receiveWindow: this.recv.windowSize,
+      receiveWindow: this.recv.size,
       receiveCredit: this.recv.credit,
-      sendOrder: this.send.sendOrder,
+      sendOrder: this.sendOrder,
     };
   }
 
   // ---- life cycle ---------------------------------------------------------------------------
 
   get closed(): Promise<void> {
-    if (!this.closedDeferred) {
-      this.closedDeferred = deferred(true);
-      if (this.clean) this.closedDeferred.resolve();
-      else if (this.error) this.closedDeferred.reject(this.error);
+    const more = this.more;
+    if (more.closed === null) {
+      more.closed = deferred(true);
+      if (this.clean) more.closed.resolve();
+      else if (this.error) more.closed.reject(this.error);
     }
-    return this.closedDeferred.promise;
+    return more.closed.promise;
   }
 
   /** Reset, or the session ended. */
@@ -224,7 +245,7 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
   }
 
   reset(code: number = ErrorCode.StreamCancelled): void {
-    if (this.error || this.forgotten) return;
+    if (this.error || this.clean) return;
     // A stream we opened but never wrote to is unknown to the peer: nothing to tell it.
     if (this.send.synSent) this.host.scheduler.rst(this.id, code);
     this.fail(new MuxError(code, "stream reset"));
@@ -237,9 +258,9 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
   close(): Promise<void> {
     if (this.error) return this.clean ? Promise.resolve() : Promise.reject(this.error);
     this.recv.stop();
-    const web = this.web;
-    if (web === null) return this.send.finish();
-    return closeWritable(web.writable, web.controller(), this).then(noop, () => this.closedOrError());
+    const sink = this.extras?.sink;
+    if (!sink) return this.send.finish();
+    return sink.closeStream().then(noop, () => this.closedOrError());
   }
 
   /** The peer's data for this stream; returns 0, or the code to reset it with (stream-recv.ts). */
@@ -254,7 +275,12 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
 
   /** Typed streams: the session reads this prefix before the application sees any data. */
   readPrefix(prefix: PrefixReader | null): void {
-    this.recv.prefix = prefix;
+    if (prefix !== null || this.extras !== null) this.more.prefix = prefix;
+  }
+
+  /** The prefix still to be read (see readPrefix), or null. */
+  get prefix(): PrefixReader | null {
+    return this.extras?.prefix ?? null;
   }
 
   /**
@@ -267,9 +293,18 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
     this.error = err;
     this.send.fail(err);
     this.recv.fail(err, keepFinishedRead);
-    this.leaveTable();
-    if (this.clean) this.closedDeferred?.resolve();
-    else this.closedDeferred?.reject(err);
+    const more = this.extras;
+    if (this.clean) {
+      more?.closed?.resolve();
+      return;
+    }
+    this.host.forget(this);
+    if (more === null) return;
+    more.closed?.reject(err);
+    // The WHATWG faces error at once, not at the next read or write; a readable whose data before
+    // the peer's FIN stays readable (keepFinishedRead) delivers it and ends, as read() does.
+    if (this.recv.state === RecvState.Failed) more.source?.fail(err);
+    more.sink?.fail(err);
   }
 
   private closedOrError(): Promise<void> {
@@ -280,13 +315,7 @@ export class Stream implements MuxStream, DirectIO, SendHost, RecvHost {
   private maybeEnded(): void {
     if (this.clean || this.error || this.send.state !== SendState.Closed || !this.recv.done) return;
     this.clean = true;
-    this.leaveTable();
-    this.closedDeferred?.resolve();
-  }
-
-  private leaveTable(): void {
-    if (this.forgotten) return;
-    this.forgotten = true;
     this.host.forget(this);
+    this.extras?.closed?.resolve();
   }
 }

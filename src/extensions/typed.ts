@@ -67,7 +67,7 @@ export class TypedStreams {
 
   /** The session forgot a stream: one that ended before its type came frees its place. */
   forgotten(stream: Stream): void {
-    if (stream.recv.prefix !== null) this.host.release();
+    if (stream.prefix !== null) this.host.release();
   }
 }
 

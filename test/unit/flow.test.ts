@@ -5,15 +5,15 @@ import { addCredit, creditThreshold, MAX_WINDOW, ReceiveWindow } from "../../src
 describe("the receive window", () => {
   it("takes data up to the credit granted and reports the first byte past it", () => {
     const w = new ReceiveWindow(100);
-    expect(w.receive(60)).toBe(true);
-    expect(w.receive(40)).toBe(true);
+    expect(w.admit(60)).toBe(true);
+    expect(w.admit(40)).toBe(true);
     expect(w.credit).toBe(0);
-    expect(w.receive(1)).toBe(false);
+    expect(w.admit(1)).toBe(false);
   });
 
   it("grants credit back in batches of at least half a window, exactly what was consumed", () => {
     const w = new ReceiveWindow(100);
-    w.receive(100);
+    w.admit(100);
     expect(w.consume(30, 100, false)).toBe(0);
     expect(w.consume(19, 100, false)).toBe(0);
     expect(w.consume(1, 100, false)).toBe(50);
@@ -25,24 +25,24 @@ describe("the receive window", () => {
 
   it("grows by doubling, with the extra in the same grant, while the reader keeps up, never past the maximum", () => {
     const w = new ReceiveWindow(100);
-    w.receive(100);
+    w.admit(100);
     expect(w.consume(100, 350, true)).toBe(100 + 100);
     expect(w.size).toBe(200);
-    w.receive(200);
+    w.admit(200);
     expect(w.consume(200, 350, true)).toBe(200 + 150);
     expect(w.size).toBe(350);
-    w.receive(350);
+    w.admit(350);
     expect(w.consume(350, 350, true)).toBe(350);
     expect(w.size).toBe(350);
     // The peer may now send what the window promises, and not a byte more.
-    expect(w.receive(350)).toBe(true);
-    expect(w.receive(1)).toBe(false);
+    expect(w.admit(350)).toBe(true);
+    expect(w.admit(1)).toBe(false);
   });
 
   it("never grows for a reader that falls behind", () => {
     const w = new ReceiveWindow(100);
     for (let i = 0; i < 10; i++) {
-      w.receive(100);
+      w.admit(100);
       expect(w.consume(100, 1000, false)).toBe(100);
     }
     expect(w.size).toBe(100);
@@ -51,7 +51,7 @@ describe("the receive window", () => {
   it("batches at one byte for a one-byte window", () => {
     expect(creditThreshold(1)).toBe(1);
     const w = new ReceiveWindow(1);
-    w.receive(1);
+    w.admit(1);
     expect(w.consume(1, 1, false)).toBe(1);
   });
 });

@@ -32,6 +32,23 @@ describe("ending a session", () => {
     expect((await within(session.closed, "closed")).code).toBe(ErrorCode.PeerEOF);
   });
 
+  it("what arrived before a stream's FIN stays readable after the session ends, through read() and `readable` alike", async () => {
+    const { session, peer } = startSession("server");
+    await peer.send(frame.syn(3, "ab"), frame.fin(3, "cd"), frame.syn(5, "ef"), frame.fin(5, "gh"));
+    const direct = await within(session.accept(), "accept()");
+    const web = await within(session.accept(), "accept()");
+    // The readable exists (and waits on its source) before the session ends.
+    const reader = web.readable.getReader();
+    await peer.end();
+    await within(session.closed, "closed");
+    const chunks: string[] = [];
+    for (let c = await direct.read(); c !== null; c = await direct.read()) chunks.push(text(c));
+    expect(chunks.join("")).toBe("abcd");
+    chunks.length = 0;
+    for (let r = await within(reader.read(), "a read"); !r.done; r = await within(reader.read(), "a read")) chunks.push(text(r.value));
+    expect(chunks.join("")).toBe("efgh");
+  });
+
   for (const [how, code] of [
     ["close()", ErrorCode.SessionClosed],
     ["transport EOF", ErrorCode.PeerEOF],

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, MuxError } from "../../src/index.js";
 import type { Frame } from "../../src/frame/index.js";
+import { FrameType } from "../../src/frame/constants.js";
+import { writeHeader } from "../../src/frame/encode.js";
 import { frame, is, readBytes, readText, startSession, state, within } from "../support/raw-peer.js";
 
 // docs/protocol.md, "Flow control". A small window keeps the numbers readable; the peer plays along.
@@ -52,6 +54,26 @@ describe("flow control", () => {
     // Having consumed a whole window, the reader must have handed back enough for the sender to
     // go on (Go's sender waits only with a full window in flight).
     expect(granted).toBeGreaterThanOrEqual(WINDOW / 2);
+  });
+
+  it("credit comes back for what `readable` takes even when each payload arrives as a buffer of its own (which enqueue() detaches)", async () => {
+    const { session, peer } = startSession("server", { windowSize: WINDOW, maxWindowSize: WINDOW });
+    await peer.send(frame.syn(3));
+    const s = await within(session.accept(), "accept()");
+    const r = s.readable.getReader();
+    let granted = 0;
+    for (let i = 0; i < 8; i++) {
+      // A read waits; the header and the payload come as separate transport chunks, so the payload
+      // is handed over as a whole buffer (the byte stream transfers it rather than copying).
+      const reading = r.read();
+      const header = new Uint8Array(8);
+      writeHeader(header, 0, 128, FrameType.DATA, 0, 3);
+      await peer.sendBytes(header);
+      await peer.sendBytes(new Uint8Array(128).fill(i));
+      expect((await within(reading, "a read")).value).toEqual(new Uint8Array(128).fill(i));
+      granted += credit(await peer.barrier(), 3);
+    }
+    expect(granted).toBe(WINDOW);
   });
 
   it("the receive buffer holds exactly one window: a full window is buffered unread, without RST", async () => {
