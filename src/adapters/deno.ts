@@ -9,10 +9,10 @@ import { JoinBuffer } from "../util/bytes.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { LinkSink, Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
-import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
-import { addressOf, queuedServer, type MuxServer } from "./mux-server.js";
+import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "../listen/dial-listen.js";
+import { addressOf, queuedServer, type MuxServer } from "../listen/mux-server.js";
 
-export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
+export type { AddressLike, MuxServer, ServerCloseOptions } from "../listen/mux-server.js";
 
 /** The part of `Deno.Conn` / `Deno.TlsConn` a transport needs. */
 export interface DenoConnLike {

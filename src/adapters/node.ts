@@ -23,10 +23,10 @@ import type { LinkSink, Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
 import { noop } from "../util/deferred.js";
 import type { MuxStream } from "../types.js";
-import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
-import { queuedServer, type AddressLike, type MuxServer } from "./mux-server.js";
+import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "../listen/dial-listen.js";
+import { queuedServer, type AddressLike, type MuxServer } from "../listen/mux-server.js";
 
-export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
+export type { AddressLike, MuxServer, ServerCloseOptions } from "../listen/mux-server.js";
 
 /** Node's listener signature, `(...args: any[]) => void`, so its emitters fit. */
 // biome-ignore lint/suspicious/noExplicitAny: the signature of Node's own EventEmitter listeners
