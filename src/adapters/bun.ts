@@ -8,14 +8,14 @@
  * published `.d.ts` needs no Bun typings.
  */
 import { Session } from "../session.js";
-import { JoinBuffer } from "../util/bytes.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
-import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
-import { addressOf, queuedServer, type MuxServer } from "./mux-server.js";
+import { WriteQueue } from "../link/write-queue.js";
+import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "../listen/dial-listen.js";
+import { addressOf, queuedServer, type MuxServer } from "../listen/mux-server.js";
 
-export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
+export type { AddressLike, MuxServer, ServerCloseOptions } from "../listen/mux-server.js";
 
 /** The part of Bun's `Socket` a transport needs. */
 export interface BunSocketLike {
@@ -112,23 +112,18 @@ declare const Bun: {
   }): BunListenerLike;
 };
 
-/**
- * A write of several parts up to this size in all (a session's flush is at most about 256 KiB) is
- * copied into one buffer and leaves in one socket.write(): Bun has no gather write, and each
- * socket.write() is a send() of its own (with TCP_NODELAY, a packet of its own), so a DATA frame's
- * 8-byte header and its 64 KiB payload written apart cost two syscalls and two packets.
- */
-const JOIN_LIMIT = 512 * 1024;
-/** Joins up to this size get a buffer of their own; larger ones reuse the link's join buffer. */
-const SMALL_JOIN = 16 * 1024;
-
 /** One socket's link; Bun's events reach it through socketHandlers and the socket's `data`. */
 class SocketLink extends ConnectionLink {
-  /** Bytes Bun did not take yet, in order; written again on `drain`. */
-  private backlog: Uint8Array[] = [];
-  private whenFlushed: Array<() => void> = [];
-  /** Where large joins are gathered; reused once Bun has taken the last one (it copies what it takes). */
-  private readonly joiner = new JoinBuffer(JOIN_LIMIT, SMALL_JOIN);
+  /**
+   * Bytes Bun did not take yet, in order; written again on `drain`. Bun keeps nothing it did not
+   * take, and copies what it takes, so a join's buffer is free again once all of it is taken.
+   *
+   * A write of several parts (up to the queue's join limit, above a session's largest flush) is
+   * copied into one buffer and leaves in one socket.write(): Bun has no gather write, and each
+   * socket.write() is a send() of its own (with TCP_NODELAY, a packet of its own), so a DATA
+   * frame's 8-byte header and its 64 KiB payload written apart cost two syscalls and two packets.
+   */
+  private readonly queue = new WriteQueue();
 
   constructor(private readonly socket: BunSocketLike) {
     super();
@@ -136,36 +131,17 @@ class SocketLink extends ConnectionLink {
 
   write(parts: Uint8Array[], done: () => void): boolean {
     if (this.isClosed) return true;
-    if (this.backlog.length > 0) {
-      for (const p of parts) this.backlog.push(p);
-      this.whenFlushed.push(done);
-      return this.blocked();
+    // Behind a backlog, the write waits its turn (and the session for `drain`).
+    const behind = !this.queue.empty;
+    this.queue.push(parts, done);
+    return (!behind && this.flush()) || this.blocked();
+  }
+
+  /** Writes what Bun takes now: true if it took everything. */
+  private flush(): boolean {
+    for (let chunk = this.queue.next(); chunk !== null; chunk = this.queue.next()) {
+      if (!this.queue.taken(Math.max(0, this.socket.write(chunk)))) return false;
     }
-    let total = 0;
-    for (const p of parts) total += p.length;
-    if (parts.length > 1 && total <= JOIN_LIMIT) {
-      const chunk = this.joiner.join(parts, total);
-      const written = Math.max(0, this.socket.write(chunk));
-      // Copied: the session's bytes are free whatever Bun took.
-      done();
-      if (written === chunk.length) return true;
-      // Bun keeps nothing it did not take: the rest waits here for `drain`. (The join buffer is
-      // not reused before the backlog is gone: writes meanwhile queue behind it as they are.)
-      this.backlog.push(chunk.subarray(written));
-      return this.blocked();
-    }
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!;
-      const written = Math.max(0, this.socket.write(part));
-      if (written < part.length) {
-        this.backlog.push(written === 0 ? part : part.subarray(written));
-        for (let j = i + 1; j < parts.length; j++) this.backlog.push(parts[j]!);
-        // Views of the session's (the application's) bytes: done once the backlog is gone.
-        this.whenFlushed.push(done);
-        return this.blocked();
-      }
-    }
-    done();
     return true;
   }
 
@@ -178,14 +154,14 @@ class SocketLink extends ConnectionLink {
   }
 
   protected async sendFin(): Promise<void> {
-    if (this.backlog.length > 0) await new Promise<void>((resolve) => this.whenFlushed.push(resolve));
+    if (!this.queue.empty) await this.queue.whenFlushed();
     if (this.isClosed) return;
     if (this.socket.shutdown) this.socket.shutdown();
     else this.socket.end();
   }
 
   protected terminate(): void {
-    this.backlog = [];
+    this.queue.clear();
     this.socket.terminate();
   }
 
@@ -201,17 +177,7 @@ class SocketLink extends ConnectionLink {
   }
 
   onDrain(): void {
-    while (this.backlog.length > 0) {
-      const chunk = this.backlog[0]!;
-      const written = Math.max(0, this.socket.write(chunk));
-      if (written < chunk.length) {
-        this.backlog[0] = chunk.subarray(written);
-        return;
-      }
-      this.backlog.shift();
-    }
-    for (const resolve of this.whenFlushed.splice(0)) resolve();
-    this.drained();
+    if (this.flush()) this.drained();
   }
 
   onEnd(): void {
@@ -223,8 +189,7 @@ class SocketLink extends ConnectionLink {
   }
 
   onClose(error: unknown): void {
-    this.backlog = [];
-    for (const resolve of this.whenFlushed.splice(0)) resolve();
+    this.queue.clear();
     // A close without a prior `end` is still the end of the peer's data (Bun reports a FIN that
     // arrives after our own shutdown as close only).
     this.connectionClosed(error ?? undefined);

@@ -5,14 +5,14 @@
  * published `.d.ts` needs no Deno typings.
  */
 import { Session } from "../session.js";
-import { JoinBuffer } from "../util/bytes.js";
 import { ConnectionLink } from "../link/connection-link.js";
 import type { LinkSink, Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
-import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "./dial-listen.js";
-import { addressOf, queuedServer, type MuxServer } from "./mux-server.js";
+import { WriteQueue } from "../link/write-queue.js";
+import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "../listen/dial-listen.js";
+import { addressOf, queuedServer, type MuxServer } from "../listen/mux-server.js";
 
-export type { AddressLike, MuxServer, ServerCloseOptions } from "./mux-server.js";
+export type { AddressLike, MuxServer, ServerCloseOptions } from "../listen/mux-server.js";
 
 /** The part of `Deno.Conn` / `Deno.TlsConn` a transport needs. */
 export interface DenoConnLike {
@@ -97,10 +97,6 @@ const READ_MAX = 256 * 1024;
  * worth, so that the session gathers the next writes while the current one is under way.
  */
 const WRITE_HIGH_WATER_MARK = 256 * 1024;
-/** The most bytes joined into one conn.write() (a flush of the session is at most about 256 KiB). */
-const JOIN_LIMIT = 512 * 1024;
-/** Joins up to this size get a buffer of their own; larger ones reuse the link's join buffer. */
-const SMALL_JOIN = 16 * 1024;
 
 /**
  * A Deno connection (`Deno.Conn` / `Deno.TlsConn`) as a streamux Transport.
@@ -124,17 +120,13 @@ class ConnLink extends ConnectionLink {
   private buffer = new Uint8Array(READ_MIN);
   private paused = false;
   private wake: (() => void) | null = null;
-  /** Writes not yet taken by Deno, in order. */
-  private queue: Array<{ parts: Uint8Array[]; done: () => void; size: number }> = [];
-  /** Bytes written but not yet taken by Deno (queued or being written). */
-  private queued = 0;
-  private flushing = false;
-  private flushed: Array<() => void> = [];
   /**
-   * Where large joins are gathered, grown as they need: one join is written at a time, and it is
-   * all taken before the next is gathered.
+   * Writes not yet taken by Deno, in order (queued or being written). Large joins are gathered in
+   * its buffer, grown as they need: one join is written at a time, and it is all taken before the
+   * next is gathered.
    */
-  private readonly joiner = new JoinBuffer(JOIN_LIMIT, SMALL_JOIN);
+  private readonly queue = new WriteQueue();
+  private flushing = false;
 
   constructor(private readonly conn: DenoConnLike) {
     super();
@@ -173,65 +165,29 @@ class ConnLink extends ConnectionLink {
 
   write(parts: Uint8Array[], done: () => void): boolean {
     if (this.isClosed) return true;
-    let size = 0;
-    for (const part of parts) size += part.length;
-    this.queue.push({ parts, done, size });
-    this.queued += size;
+    this.queue.push(parts, done);
     if (!this.flushing) void this.flush();
-    return this.queued < WRITE_HIGH_WATER_MARK || this.blocked();
+    return this.queue.size < WRITE_HIGH_WATER_MARK || this.blocked();
   }
 
   /**
    * Writes the queue out. Every conn.write() is an op and a promise, so what has queued up goes in
    * one, copied into one buffer: a DATA frame's header with its payload, and the small frames of
-   * several flushes together. A write that is one part, or larger than JOIN_LIMIT, goes as it is.
-   * conn.write() may take only part of what it is given.
+   * several flushes together. A write that is one part, or larger than the join limit, goes as it
+   * is. conn.write() may take only part of what it is given.
    */
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
-      while (this.queue.length > 0) {
-        const first = this.queue[0]!;
-        if ((first.parts.length === 1 && this.queue.length === 1) || first.size > JOIN_LIMIT) {
-          this.queue.shift();
-          for (const part of first.parts) await this.writeAll(part);
-          first.done();
-          this.queued -= first.size;
-        } else {
-          const chunk = this.join();
-          await this.writeAll(chunk);
-          this.queued -= chunk.length;
-        }
-        if (this.queued < WRITE_HIGH_WATER_MARK) this.drained();
+      for (let chunk = this.queue.next(); chunk !== null; chunk = this.queue.next()) {
+        this.queue.taken(await this.conn.write(chunk));
+        if (this.queue.size < WRITE_HIGH_WATER_MARK) this.drained();
       }
     } catch (err) {
-      this.queue = [];
-      this.queued = 0;
+      this.queue.clear();
       this.ended(err);
     }
     this.flushing = false;
-    for (const resolve of this.flushed.splice(0)) resolve();
-  }
-
-  private async writeAll(chunk: Uint8Array): Promise<void> {
-    for (let at = 0; at < chunk.length; ) at += await this.conn.write(at === 0 ? chunk : chunk.subarray(at));
-  }
-
-  /**
-   * Takes the queue's first writes, up to JOIN_LIMIT bytes, out of it: their parts copied into one
-   * buffer, and each write done (the session's bytes are free once copied).
-   */
-  private join(): Uint8Array {
-    let total = 0;
-    let taken = 0;
-    while (taken < this.queue.length && total + this.queue[taken]!.size <= JOIN_LIMIT) total += this.queue[taken++]!.size;
-    const writes = this.queue.splice(0, taken);
-    const chunk = this.joiner.join(
-      writes.flatMap((w) => w.parts),
-      total,
-    );
-    for (const w of writes) w.done();
-    return chunk;
   }
 
   protected pauseReading(): void {
@@ -246,7 +202,7 @@ class ConnLink extends ConnectionLink {
   }
 
   protected async sendFin(): Promise<void> {
-    if (this.flushing) await new Promise<void>((resolve) => this.flushed.push(resolve));
+    if (this.flushing) await this.queue.whenFlushed();
     await this.conn.closeWrite();
   }
 
@@ -256,9 +212,7 @@ class ConnLink extends ConnectionLink {
     } catch {
       // Already closed by Deno (e.g. after a failed read): nothing left to release.
     }
-    this.queue = [];
-    this.queued = 0;
-    for (const resolve of this.flushed.splice(0)) resolve();
+    this.queue.clear();
     this.connectionClosed();
   }
 }

@@ -26,11 +26,16 @@ afterAll(async () => {
 describe("streamux/node's published types", () => {
   it("import Node's types only, and only from node: modules (no NodeJS namespace, no Buffer)", async () => {
     const dts = await readFile(join(dir, "dist", "adapters", "node.d.ts"), "utf8");
+    // toDuplex(), httpAgent() and serve() are declared in node-duplex.d.ts, re-exported by the entry.
+    const duplex = await readFile(join(dir, "dist", "adapters", "node-duplex.d.ts"), "utf8");
     expect(dts).toContain("export declare function fromSocket");
-    expect(dts).toMatch(/export declare function toDuplex\([^)]*\): Duplex;/);
-    expect(dts).not.toMatch(/NodeJS\.|\bBuffer\b|reference types/);
-    for (const line of dts.split("\n").filter((l) => l.startsWith("import"))) {
-      expect(line).toMatch(/from "(node:(http|net|stream)|\.\.?\/[^"]+)";$/);
+    expect(dts).toMatch(/export \{[^}]*\btoDuplex\b[^}]*\} from "\.\/node-duplex\.js";/);
+    expect(duplex).toMatch(/export declare function toDuplex\([^)]*\): Duplex;/);
+    for (const text of [dts, duplex]) {
+      expect(text).not.toMatch(/NodeJS\.|\bBuffer\b|reference types/);
+      for (const line of text.split("\n").filter((l) => l.startsWith("import"))) {
+        expect(line).toMatch(/from "(node:(http|net|stream)|\.\.?\/[^"]+)";$/);
+      }
     }
   });
 

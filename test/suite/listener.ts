@@ -1,4 +1,4 @@
-import type { MuxServer } from "../../src/adapters/mux-server.js";
+import type { MuxServer } from "../../src/listen/mux-server.js";
 import type { ErrorCode, MuxError, Session, SessionOptions } from "../../src/index.js";
 import { echoEveryStream, echoOnce } from "../runtimes/echo-load.js";
 

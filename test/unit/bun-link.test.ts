@@ -19,7 +19,12 @@ class FakeSocket implements BunSocketLike {
     return n;
   }
 
+  finSent = false;
+
   end(): void {}
+  shutdown(): void {
+    this.finSent = true;
+  }
   terminate(): void {}
   reload(): void {}
 
@@ -96,6 +101,26 @@ describe("streamux/bun link writes", () => {
     expect(drains()).toBe(1);
     expect(socket.writes.length).toBe(3);
     expect(same(socket.sent(), join(parts))).toBe(true);
+  });
+
+  it("queues a write behind a backlog and sends FIN only once all of it is taken", async () => {
+    const socket = new FakeSocket();
+    const { link, drains } = linkOver(socket);
+    const first = [header(), pattern(100_000, 1)];
+    const second = [header(), pattern(1000, 2)];
+    socket.takes.push(30_000, 0);
+    expect(link.write(first, () => {})).toBe(false);
+    let done = false;
+    expect(link.write(second, () => (done = true))).toBe(false);
+    expect(socket.writes.length).toBe(1);
+    const fin = link.closeWrite!();
+    socketHandlers.drain(socket);
+    await Promise.resolve();
+    expect([socket.finSent, done, drains()]).toEqual([false, false, 0]);
+    socketHandlers.drain(socket);
+    await fin;
+    expect([socket.finSent, done, drains()]).toEqual([true, true, 1]);
+    expect(same(socket.sent(), join([...first, ...second]))).toBe(true);
   });
 });
 
