@@ -187,6 +187,7 @@ console.log(renderReport(input, "text"));
 
 const outFile = plan.out ?? join(resultsDir, "latest.md");
 mkdirSync(dirname(outFile), { recursive: true });
+mkdirSync(resultsDir, { recursive: true });
 writeFileSync(outFile, `${renderReport(input, "md")}\n`);
 writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify({ command: command(), date, quick: plan.quick, records }, null, 1)}\n`);
 // Charts of earlier commands would mix with these: the results directory holds one command's.
