@@ -3,7 +3,6 @@ import { Output } from "./frame/output.js";
 import type { Link } from "./link/link.js";
 import { ReadyQueue, type Ready } from "./ready-queue.js";
 import type { SessionCounters } from "./stats.js";
-import { noop } from "./util/deferred.js";
 
 /** A stream as the writer sees it: something that can put its next DATA frames into an Output. */
 export interface Sender extends Ready {
@@ -138,15 +137,14 @@ export class Scheduler {
       if (out.bytes === 0) break;
       this.counters.bytesOut += out.bytes;
       this.counters.framesOut += out.frames;
+      // The streams whose chunks this flush framed, and the output (its slab is reused once the
+      // transport lets go of it), are told when the transport no longer needs the bytes.
       const completions = out.completions;
-      let done = noop;
-      if (completions.length > 0) {
-        out.completions = [];
-        done = () => {
-          for (const c of completions) c.written();
-        };
-      }
-      const ok = this.link.write(out.take(), done);
+      out.completions = [];
+      completions.push(out);
+      const ok = this.link.write(out.takeHeld(), () => {
+        for (const c of completions) c.written();
+      });
       if (!ok) this.blocked = true;
     }
     if (this.backedUp && !this.blocked) {

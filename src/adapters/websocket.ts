@@ -57,9 +57,10 @@ export interface WebSocketTransportOptions {
   lowWaterMark?: number;
   /**
    * Whether the socket copies the bytes inside send(), as a browser's does (the WebSocket standard
-   * says so). Then the frames of one write are joined in one buffer the adapter reuses, instead of
-   * a new buffer per message. Default: true in a browser page or a browser's worker, false
-   * elsewhere (a Workers socket, for one, reads the bytes after send() has returned).
+   * says so). Then the frames of one write are joined in one buffer the adapter reuses (a single
+   * part is sent as it is); otherwise every message is a buffer of its own. Default: true in a
+   * browser page or a browser's worker, false elsewhere (a Workers socket, for one, reads the bytes
+   * after send() has returned).
    */
   sendCopies?: boolean;
 }
@@ -250,15 +251,15 @@ class WebSocketLink extends ConnectionLink {
   }
 
   write(parts: Uint8Array[], done: () => void): boolean {
-    // The bytes must be ours when write() returns (done() is called at once): the session lets
-    // the application refill its buffers then. Joining copies; a single part is copied only where
-    // nobody else will: `ws` may queue the caller's memory as is, and held writes wait for `open`.
-    // Browsers, Deno, Bun, undici and Workers copy inside send(). Where send() is known to copy
-    // (sendCopies), parts are joined in the reused join buffer, which the next write overwrites.
+    // The bytes must be ours when write() returns (done() is called at once): the session then
+    // reuses its output buffer and lets the application refill its own. Only a socket known to copy
+    // inside send() (sendCopies: a browser's) gets them as they are, or joined in the reused join
+    // buffer, which the next write overwrites. Anything else may read them later (`ws` queues the
+    // caller's memory, a Workers socket reads it after send() returns, held writes wait for
+    // `open`): it gets a copy of its own.
     const single = parts.length === 1 ? parts[0]! : null;
-    const keeps = this.wsExtras !== null || this.pending !== null;
-    const message =
-      single !== null ? (keeps ? single.slice() : single) : keeps || !this.sendCopies ? concat(parts) : this.joiner.join(parts);
+    const copies = this.sendCopies && this.pending === null;
+    const message = single !== null ? (copies ? single : single.slice()) : copies ? this.joiner.join(parts) : concat(parts);
     done();
     if (message.length === 0) return true;
     if (this.pending) {

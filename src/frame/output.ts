@@ -17,15 +17,17 @@ const EMPTY = new Uint8Array(0);
  * encoded back to back in a slab; a large DATA payload ends the current piece and follows as a view
  * of the application's own bytes (no copy just to prepend 8 header bytes).
  *
- * A slab's unused tail serves the next flush: bytes already handed out are never written again,
- * so a transport may hold on to them for as long as it needs.
+ * A slab's unused tail serves the next flush: bytes handed out are not written again while the
+ * transport holds them. Once it has let go of every flush cut from the slab (takeHeld() and
+ * written()), the slab is filled again from its start, so a session that sends small flushes one
+ * after the other allocates nothing.
  */
 /** Told when the transport no longer needs the bytes of the frames it was gathered with. */
 export interface Completion {
   written(): void;
 }
 
-export class Output {
+export class Output implements Completion {
   parts: Uint8Array[] = [];
   bytes = 0;
   /** Frames gathered since the last take(). */
@@ -45,6 +47,11 @@ export class Output {
   /** Where the current flush began in the slab, and how much of the slab the last flush used. */
   private flushStart = 0;
   private lastUsed = 0;
+  /** Which slab this is (each new one counts up), and how many taken flushes of it the transport holds. */
+  private slabId = 0;
+  private slabHeld = 0;
+  /** The slab of each taken flush the transport has not let go of yet, oldest first. */
+  private held: number[] = [];
 
   header(length: number, type: number, flags: number, streamId: number): void {
     this.frames++;
@@ -110,6 +117,26 @@ export class Output {
   }
 
   /**
+   * take(), for a transport that says when it has let go of each flush's bytes, in order: call
+   * written() then (the writer puts this Output among the flush's completions). Once every flush
+   * cut from the current slab is let go of, the slab serves again from its start.
+   */
+  takeHeld(): Uint8Array[] {
+    const parts = this.take();
+    this.held.push(this.slabId);
+    this.slabHeld++;
+    return parts;
+  }
+
+  /** The transport let go of the oldest flush from takeHeld(). */
+  written(): void {
+    const id = this.held.shift();
+    if (id !== this.slabId || --this.slabHeld > 0 || this.pos !== this.start || this.parts.length > 0) return;
+    // Nothing of this slab is held or gathered: it serves again from its start.
+    this.pos = this.start = this.flushStart = 0;
+  }
+
+  /**
    * The writer has nothing left to send. A slab grown for a burst that is over (the last flush used
    * under a quarter of it) is let go: a session that went quiet holds SLAB_MIN at most.
    */
@@ -117,7 +144,7 @@ export class Output {
     if (this.slab.length <= SLAB_MIN || this.lastUsed * 4 >= this.slab.length) return;
     this.slab = EMPTY;
     this.slabSize = SLAB_MIN;
-    this.pos = this.start = this.flushStart = 0;
+    this.newSlab();
   }
 
   private reserve(n: number): void {
@@ -126,7 +153,13 @@ export class Output {
     // One flush filled a whole slab: the next is twice as large.
     if (this.flushStart === 0 && this.slab.length > 0) this.slabSize = Math.min(SLAB_MAX, this.slabSize * 2);
     this.slab = new Uint8Array(Math.max(this.slabSize, n));
+    this.newSlab();
+  }
+
+  private newSlab(): void {
     this.pos = this.start = this.flushStart = 0;
+    this.slabId++;
+    this.slabHeld = 0;
   }
 
   private cut(): void {

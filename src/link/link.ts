@@ -48,7 +48,8 @@ export interface Link {
    * Writes the parts in order. Returns false when the connection's buffer is full: the session then
    * waits for `sink.drain()` before writing more.
    *
-   * The parts may be the application's own bytes (large payloads are not copied), so the transport
+   * The parts may be the application's own bytes (large payloads are not copied) or the session's
+   * output buffer (which it fills again once every write cut from it is done), so the transport
    * calls `done` once it no longer needs them: sent, or copied into buffers of its own. Calls
    * complete in the order of the writes. On a failed connection `done` need not be called (the
    * session ends and fails what waits on it).

@@ -43,6 +43,32 @@ describe("Output", () => {
     expect(burst()).toBeLessThanOrEqual(2);
   });
 
+  it("reuses its slab from the start once the transport has let go of every flush cut from it, and never while one is held", () => {
+    const out = new Output();
+    const flush = (id: number) => {
+      out.u32Frame(FrameType.WNDINC, id, 1);
+      const [part] = out.takeHeld();
+      return part!;
+    };
+    // Held: the next flush is cut further along, the bytes handed out stay as they were.
+    const first = flush(3);
+    const firstBytes = toHex(first);
+    const second = flush(5);
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.byteOffset).toBe(first.byteOffset + first.length);
+    expect(toHex(first)).toBe(firstBytes);
+    // Only the first let go of: still no reuse.
+    out.written();
+    expect(flush(7).byteOffset).toBe(second.byteOffset + second.length);
+    // Everything let go of: the next flush starts at the slab's start again, in the same buffer.
+    out.written();
+    out.written();
+    const again = flush(9);
+    expect(again.buffer).toBe(first.buffer);
+    expect(again.byteOffset).toBe(0);
+    expect(decodeFrames(again)).toEqual([{ type: "WNDINC", streamId: 9, increment: 1 }]);
+  });
+
   it("writes the recorded Go GOAWAY, RST and WNDINC frames byte for byte", () => {
     const vectors = framesVectors().frames.filter((v) => v.written_by.startsWith("go-framer"));
     for (const v of vectors) {
