@@ -65,19 +65,10 @@ export class WriteQueue {
     let total = first.size;
     let count = 1;
     while (count < writes.length && total + writes[count]!.size <= JOIN_LIMIT) total += writes[count++]!.size;
-    if (count === 1) {
-      writes.shift();
-      this.chunk = this.joiner.join(first.parts, total);
-      // The session's bytes are free once copied (and the queue is consistent before done() runs).
-      first.done();
-    } else {
-      const joined = writes.splice(0, count);
-      this.chunk = this.joiner.join(
-        joined.flatMap((w) => w.parts),
-        total,
-      );
-      for (const w of joined) w.done();
-    }
+    const joined = writes.splice(0, count);
+    this.chunk = this.joiner.join(count === 1 ? first.parts : joined.flatMap((w) => w.parts), total);
+    // The session's bytes are free once copied (and the queue is consistent before done() runs).
+    for (const w of joined) w.done();
     return this.chunk;
   }
 
