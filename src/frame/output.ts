@@ -47,9 +47,8 @@ export class Output implements Completion {
   /** Where the current flush began in the slab, and how much of the slab the last flush used. */
   private flushStart = 0;
   private lastUsed = 0;
-  /** Which slab this is (each new one counts up), and how many taken flushes of it the transport holds. */
+  /** Which slab this is: each new one counts up. */
   private slabId = 0;
-  private slabHeld = 0;
   /** The slab of each taken flush the transport has not let go of yet, oldest first. */
   private held: number[] = [];
 
@@ -124,14 +123,15 @@ export class Output implements Completion {
   takeHeld(): Uint8Array[] {
     const parts = this.take();
     this.held.push(this.slabId);
-    this.slabHeld++;
     return parts;
   }
 
   /** The transport let go of the oldest flush from takeHeld(). */
   written(): void {
-    const id = this.held.shift();
-    if (id !== this.slabId || --this.slabHeld > 0 || this.pos !== this.start || this.parts.length > 0) return;
+    const held = this.held;
+    held.shift();
+    // Flushes are let go of in order, so the newest held one says whether any of this slab is held.
+    if ((held.length > 0 && held[held.length - 1] === this.slabId) || this.pos !== this.start || this.parts.length > 0) return;
     // Nothing of this slab is held or gathered: it serves again from its start.
     this.pos = this.start = this.flushStart = 0;
   }
@@ -159,7 +159,6 @@ export class Output implements Completion {
   private newSlab(): void {
     this.pos = this.start = this.flushStart = 0;
     this.slabId++;
-    this.slabHeld = 0;
   }
 
   private cut(): void {
