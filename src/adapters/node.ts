@@ -10,8 +10,8 @@
  * - `serve(session, server)`: every stream the peer opens becomes a connection of a `net.Server`
  *   (an `http.Server`, say): muxado's NetListener.
  *
- * Sockets and dial/listen options use small "…Like" types; toDuplex(), httpAgent() and serve() are
- * about Node's own classes, so their signatures use Node's types (@types/node).
+ * Sockets use a small "…Like" type; TLS options are Node's own, and toDuplex(), httpAgent() and
+ * serve() are about Node's own classes, so those use Node's types (@types/node).
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
@@ -62,48 +62,14 @@ export interface SocketLike {
   readonly destroyed: boolean;
 }
 
-/** PEM text or DER bytes, as `tls` accepts them. */
-export type PemLike = string | Uint8Array | Array<string | Uint8Array>;
+/**
+ * TLS client options: every `tls.connect()` option but where to connect (dial() owns host, port and
+ * the socket) — `ca` for a self-signed server, `cert`/`key` for mutual TLS, `servername`, ….
+ */
+export type TlsConnectOptionsLike = Omit<tls.ConnectionOptions, "host" | "port" | "path" | "socket" | "allowHalfOpen">;
 
-/** Options for the TLS client side; other `tls.connect()` options are passed through too. */
-export interface TlsConnectOptionsLike {
-  /** Certificates to trust (a self-signed server's, say) instead of the system's. */
-  ca?: PemLike;
-  /** A client certificate (mutual TLS). */
-  cert?: PemLike;
-  /** The client certificate's private key. */
-  key?: PemLike;
-  /** The private key's passphrase. */
-  passphrase?: string;
-  /** Server name for SNI and certificate checks; defaults to `host` when that is a name. */
-  servername?: string;
-  /** Default true: refuse a server whose certificate is not trusted. */
-  rejectUnauthorized?: boolean;
-  /** Protocols to offer in ALPN. */
-  ALPNProtocols?: string[];
-  /** The oldest TLS version to accept ("TLSv1.2", "TLSv1.3"). */
-  minVersion?: string;
-}
-
-/** Options for the TLS server side; other `tls.createServer()` options are passed through too. */
-export interface TlsServerOptionsLike {
-  /** The server certificate's private key. */
-  key: PemLike;
-  /** The private key's passphrase. */
-  passphrase?: string;
-  /** The server's certificate chain. */
-  cert: PemLike;
-  /** Certificates to trust for client certificates. */
-  ca?: PemLike;
-  /** Ask clients for a certificate (mutual TLS). */
-  requestCert?: boolean;
-  /** With requestCert: refuse clients whose certificate is not trusted. */
-  rejectUnauthorized?: boolean;
-  /** Protocols to accept in ALPN. */
-  ALPNProtocols?: string[];
-  /** The oldest TLS version to accept. */
-  minVersion?: string;
-}
+/** TLS server options: every `tls.createServer()` option (`key` and `cert`, or `pfx`, `SNICallback`, …). */
+export type TlsServerOptionsLike = Omit<tls.TlsOptions, "allowHalfOpen">;
 
 /** Where to connect, plus the session's options; `tls` takes tls.connect() options (say, `{ ca }`). */
 export interface DialOptions extends DialOptionsOf<TlsConnectOptionsLike> {}
@@ -194,9 +160,7 @@ export async function dial(options: DialOptions): Promise<Session> {
   const { host = "localhost", port, tls: tlsOptions, signal, session } = splitOptions(options);
   const connecting = new Promise<net.Socket>((resolve, reject) => {
     const base = { host, port, allowHalfOpen: true, noDelay: true };
-    const s = tlsOptions
-      ? tls.connect({ ...base, ...(tlsOptions === true ? {} : (tlsOptions as tls.ConnectionOptions)) })
-      : net.connect(base);
+    const s = tlsOptions ? tls.connect({ ...(tlsOptions === true ? {} : tlsOptions), ...base }) : net.connect(base);
     s.once("error", reject);
     s.once(tlsOptions ? "secureConnect" : "connect", () => {
       s.off("error", reject);
@@ -219,7 +183,7 @@ export async function listen(options: ListenOptions = {}): Promise<MuxServer> {
   const { host, port = 0, tls: tlsOptions, session } = splitOptions(options);
   const onSocket = (socket: net.Socket) => offer(Session.server(fromSocket(socket), session));
   const server = tlsOptions
-    ? tls.createServer({ ...(tlsOptions as tls.TlsOptions), allowHalfOpen: true }, onSocket)
+    ? tls.createServer({ ...tlsOptions, allowHalfOpen: true }, onSocket)
     : net.createServer({ allowHalfOpen: true }, onSocket);
   const { server: muxServer, offer } = queuedServer({
     address: () => server.address() as AddressLike,

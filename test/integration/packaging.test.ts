@@ -263,11 +263,13 @@ export const dialled: Promise<m0.Session> = connect("wss://example.test/mux", { 
     }, 70_000);
   }
 
-  // streamux/node types Node's own classes with Node's types: a Node project (with @types/node,
-  // here the repository's) uses toDuplex, httpAgent and serve without a cast.
+  // streamux/node types Node's own classes and TLS options with Node's types: a Node project (with
+  // @types/node, here the repository's) uses toDuplex, httpAgent, serve and any tls option without a cast.
   const nodeConsumer = `import * as http from "node:http";
 import type { Duplex } from "node:stream";
-import { dial, listen, toDuplex, httpAgent, serve } from "streamux/node";
+import { dial, listen, toDuplex, httpAgent, serve, type DialOptions, type ListenOptions } from "streamux/node";
+export const tlsClient: DialOptions = { port: 1, tls: { ca: "", checkServerIdentity: () => undefined, ciphers: "HIGH" } };
+export const tlsServer: ListenOptions = { tls: { pfx: Buffer.alloc(0), SNICallback: (_name, done) => done(null) } };
 export async function main(): Promise<void> {
   const server = await listen({ port: 0 });
   const session = await dial({ port: server.address().port });
