@@ -6,8 +6,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // streamux/node's published declarations: toDuplex(), httpAgent() and serve() are about Node's own
-// classes, so they are typed with Node's types (its users have @types/node) and a strict Node
-// project uses them without a cast; the sockets and dial/listen options stay structural.
+// classes, and dial()/listen() take Node's TLS options, so they are typed with Node's types (its
+// users have @types/node) and a strict Node project uses them without a cast; sockets stay structural.
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "..", "..");
@@ -34,7 +34,7 @@ describe("streamux/node's published types", () => {
     for (const text of [dts, duplex]) {
       expect(text).not.toMatch(/NodeJS\.|\bBuffer\b|reference types/);
       for (const line of text.split("\n").filter((l) => l.startsWith("import"))) {
-        expect(line).toMatch(/from "(node:(http|net|stream)|\.\.?\/[^"]+)";$/);
+        expect(line).toMatch(/from "(node:(http|net|stream|tls)|\.\.?\/[^"]+)";$/);
       }
     }
   });
