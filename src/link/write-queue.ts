@@ -1,4 +1,4 @@
-import { byteLength, JoinBuffer } from "../util/bytes.js";
+import { byteLength, copyInto } from "../util/bytes.js";
 
 /** One write of the session's that the connection has not all taken yet. */
 interface QueuedWrite {
@@ -12,8 +12,29 @@ interface QueuedWrite {
  * its frame headers), so that a flush leaves in one call.
  */
 const JOIN_LIMIT = 512 * 1024;
-/** Joins up to this size get a buffer of their own; larger ones reuse the queue's join buffer. */
+/** Joins up to this size get a buffer of their own; larger ones borrow one from the spare buffers. */
 const SMALL_JOIN = 16 * 1024;
+/** Spare join buffers kept of each size (32 KiB, 64 KiB, … JOIN_LIMIT): at most 4 MiB in all. */
+const SPARE_PER_SIZE = 4;
+
+/**
+ * Join buffers no connection is using, by size (powers of two above SMALL_JOIN), shared by every
+ * queue in the process: a queue borrows one for a join and gives it back once the runtime has
+ * taken all of it. So a connection that has gone quiet holds none, and busy ones reuse the same
+ * few instead of allocating a buffer per join.
+ */
+const spare = new Map<number, Uint8Array[]>();
+
+function borrow(total: number): Uint8Array {
+  const size = Math.min(JOIN_LIMIT, 2 ** Math.ceil(Math.log2(total)));
+  return spare.get(size)?.pop() ?? new Uint8Array(size);
+}
+
+function giveBack(buffer: Uint8Array): void {
+  const free = spare.get(buffer.length);
+  if (free === undefined) spare.set(buffer.length, [buffer]);
+  else if (free.length < SPARE_PER_SIZE) free.push(buffer);
+}
 
 /**
  * The writes a connection has not taken yet, for a runtime that takes one buffer per call, and
@@ -23,8 +44,9 @@ const SMALL_JOIN = 16 * 1024;
  * What next() hands out: the first writes joined into one buffer (up to JOIN_LIMIT bytes), their
  * done() called once copied; or a write that is one part alone in the queue, or larger than
  * JOIN_LIMIT, as it is, part by part, its done() called once its last part is all taken. Then the
- * rest of whatever the runtime took only in part. A join reuses the queue's buffer only once the
- * previous join is all taken, so the runtime may hold a join's bytes until it has taken them.
+ * rest of whatever the runtime took only in part. A join's buffer goes back to the spare ones only
+ * once the runtime has taken all of it, so the runtime may hold a join's bytes until then; one
+ * dropped by clear() is never lent again (the runtime may still be reading it).
  */
 export class WriteQueue {
   /** Bytes pushed and not taken yet. */
@@ -36,7 +58,8 @@ export class WriteQueue {
   private asIs = false;
   private part = 0;
   private flushed: Array<() => void> = [];
-  private readonly joiner = new JoinBuffer(JOIN_LIMIT, SMALL_JOIN);
+  /** The spare buffer the chunk was joined in, given back once the chunk is all taken. */
+  private lent: Uint8Array | null = null;
 
   /** Nothing is left to write. */
   get empty(): boolean {
@@ -66,7 +89,15 @@ export class WriteQueue {
     let count = 1;
     while (count < writes.length && total + writes[count]!.size <= JOIN_LIMIT) total += writes[count++]!.size;
     const joined = writes.splice(0, count);
-    this.chunk = this.joiner.join(count === 1 ? first.parts : joined.flatMap((w) => w.parts), total);
+    let into: Uint8Array;
+    if (total <= SMALL_JOIN) into = new Uint8Array(total);
+    else {
+      this.lent = borrow(total);
+      into = this.lent.length === total ? this.lent : this.lent.subarray(0, total);
+    }
+    let at = 0;
+    for (const w of joined) at = copyInto(into, w.parts, at);
+    this.chunk = into;
     // The session's bytes are free once copied (and the queue is consistent before done() runs).
     for (const w of joined) w.done();
     return this.chunk;
@@ -81,6 +112,10 @@ export class WriteQueue {
       return false;
     }
     this.chunk = null;
+    if (this.lent !== null) {
+      giveBack(this.lent);
+      this.lent = null;
+    }
     if (this.asIs) {
       const first = this.writes[0]!;
       if (++this.part === first.parts.length) {
@@ -102,6 +137,7 @@ export class WriteQueue {
   clear(): void {
     this.writes = [];
     this.chunk = null;
+    this.lent = null;
     this.asIs = false;
     this.part = 0;
     this.size = 0;

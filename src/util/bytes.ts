@@ -61,21 +61,18 @@ export function byteLength(parts: readonly Uint8Array[]): number {
 const JOIN_MIN = 16 * 1024;
 
 /**
- * Joins the parts of a write into one buffer, for a connection that takes one buffer per send.
- * A join of more than `fresh` bytes and at most `max` goes into a buffer kept for the next join
- * (grown as needed, up to `max`): the connection must be done with the bytes of one such join
- * before the next is asked for. Other joins get a buffer of their own.
+ * Joins the parts of a write into one buffer, for a connection that takes one buffer per send and
+ * copies it inside the call (a browser's WebSocket). A join of at most `max` bytes goes into a
+ * buffer kept for the next join (grown as needed, up to `max`): the connection must be done with
+ * the bytes of one join before the next is asked for. Larger joins get a buffer of their own.
  */
 export class JoinBuffer {
   private buffer: Uint8Array | null = null;
 
-  constructor(
-    private readonly max: number,
-    private readonly fresh = 0,
-  ) {}
+  constructor(private readonly max: number) {}
 
   join(parts: readonly Uint8Array[], total = byteLength(parts)): Uint8Array {
-    if (total <= this.fresh || total > this.max) return fill(new Uint8Array(total), parts);
+    if (total > this.max) return fill(new Uint8Array(total), parts);
     let buffer = this.buffer;
     if (buffer === null || buffer.length < total) {
       buffer = this.buffer = new Uint8Array(Math.min(this.max, Math.max(total, buffer === null ? JOIN_MIN : 2 * buffer.length)));
@@ -90,10 +87,15 @@ export class JoinBuffer {
 }
 
 function fill(out: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
-  let at = 0;
+  copyInto(out, parts, 0);
+  return out;
+}
+
+/** Copies the parts one after the other into `out` from `at`; returns where they end. */
+export function copyInto(out: Uint8Array, parts: readonly Uint8Array[], at: number): number {
   for (const p of parts) {
     out.set(p, at);
     at += p.length;
   }
-  return out;
+  return at;
 }

@@ -126,4 +126,40 @@ describe("WriteQueue", () => {
     await Promise.resolve();
     expect([cleared, done, queue.empty, queue.size, queue.next()]).toEqual([true, false, true, 0, null]);
   });
+
+  it("keeps no join buffer once its join is all taken: the next connection's join reuses it", () => {
+    const quiet = new WriteQueue();
+    quiet.push([header(), pattern(100_000, 1)], () => {});
+    const a = quiet.next()!;
+    quiet.taken(a.length);
+    expect(quiet.next()).toBe(null);
+    const busy = new WriteQueue();
+    const parts = [header(), pattern(90_000, 2)];
+    busy.push(parts, () => {});
+    const b = busy.next()!;
+    expect(b.buffer).toBe(a.buffer);
+    expect(same(b, join(parts))).toBe(true);
+    busy.taken(b.length);
+  });
+
+  it("never lends a join's buffer while the runtime may still read it: under way, or dropped by clear()", () => {
+    const underWay = new WriteQueue();
+    underWay.push([header(), pattern(100_000, 1)], () => {});
+    const a = underWay.next()!;
+    underWay.taken(1000);
+    const other = new WriteQueue();
+    other.push([header(), pattern(100_000, 2)], () => {});
+    const b = other.next()!;
+    expect(b.buffer).not.toBe(a.buffer);
+    // Dropped while the runtime still holds it: never lent again, even once others come back.
+    underWay.clear();
+    other.taken(b.length);
+    const later = [new WriteQueue(), new WriteQueue()].map((q) => {
+      q.push([header(), pattern(100_000, 3)], () => {});
+      return q.next()!.buffer;
+    });
+    expect(later).not.toContain(a.buffer);
+    expect(later).toContain(b.buffer);
+    expect(same(a, join([header(), pattern(100_000, 1)]))).toBe(true);
+  });
 });
