@@ -86,11 +86,12 @@ declare const Deno: {
 };
 
 /**
- * Reads go into a buffer of READ_MIN bytes, doubled (up to READ_MAX) after each read that fills it
- * and halved after one that fills less than a quarter: a bulk transfer reads in few large ops (each
- * op and each new buffer has a fixed cost), a quiet connection holds a small buffer.
+ * Reads go into a buffer of READ_MIN bytes, doubled (up to READ_MAX) after each read that fills it,
+ * and cut to twice what came (at least READ_MIN) after one that fills less than a quarter: a bulk
+ * transfer reads in few large ops (each op and each new buffer has a fixed cost), while a connection
+ * that has gone quiet, whose pending read holds its buffer, holds a small one.
  */
-const READ_MIN = 64 * 1024;
+const READ_MIN = 16 * 1024;
 const READ_MAX = 256 * 1024;
 /**
  * Bytes waiting to be written beyond which the session is told to wait for drain. Above one flush's
@@ -122,8 +123,8 @@ class ConnLink extends ConnectionLink {
   private wake: (() => void) | null = null;
   /**
    * Writes not yet taken by Deno, in order (queued or being written). Large joins are gathered in
-   * its buffer, grown as they need: one join is written at a time, and it is all taken before the
-   * next is gathered.
+   * a buffer lent by the queue until Deno has taken all of it: one join is written at a time, and it
+   * is all taken before the next is gathered.
    */
   private readonly queue = new WriteQueue();
   private flushing = false;
@@ -158,7 +159,7 @@ class ConnLink extends ConnectionLink {
       } else {
         // A small read would pin a large buffer for a few bytes: copy them out, keep the buffer.
         this.received(this.buffer.slice(0, n));
-        if (n < size / 4 && size > READ_MIN) this.buffer = new Uint8Array(size / 2);
+        if (n < size / 4 && size > READ_MIN) this.buffer = new Uint8Array(Math.max(READ_MIN, 2 ** Math.ceil(Math.log2(2 * n))));
       }
     }
   }

@@ -143,7 +143,7 @@ describe("streamux/deno link writes", () => {
 });
 
 describe("streamux/deno link reads", () => {
-  it("reads into larger buffers while reads fill them, smaller once they do not, and hands over intact chunks", async () => {
+  it("reads into larger buffers while reads fill them, a small one once they do not, and hands over intact chunks", async () => {
     const conn = new FakeConn();
     const got: Uint8Array[] = [];
     linkOver(conn, (c) => got.push(c));
@@ -155,14 +155,16 @@ describe("streamux/deno link reads", () => {
       return r.into.length;
     };
     const sizes: number[] = [];
-    for (let i = 0; i < 4; i++) sizes.push(await fill(i, Number.MAX_SAFE_INTEGER));
-    sizes.push(await fill(4, 100));
-    sizes.push(await fill(5, 100));
-    sizes.push((await conn.read_(6)).into.length);
-    expect(sizes.map((s) => s / 1024)).toEqual([64, 128, 256, 256, 256, 128, 64]);
+    for (let i = 0; i < 6; i++) sizes.push(await fill(i, Number.MAX_SAFE_INTEGER));
+    sizes.push(await fill(6, 50 * 1024));
+    sizes.push(await fill(7, 100));
+    sizes.push((await conn.read_(8)).into.length);
+    // Up to 256 KiB while reads fill the buffer; then twice what came: 128 KiB after 50 KiB, and
+    // 16 KiB (the least) after 100 bytes, which is what a connection gone quiet keeps waiting.
+    expect(sizes.map((s) => s / 1024)).toEqual([16, 32, 64, 128, 256, 256, 256, 128, 16]);
     // Full buffers were handed over as they are; small reads as copies.
-    expect(got.map((c) => c.length / 1024)).toEqual([64, 128, 256, 256, 100 / 1024, 100 / 1024]);
+    expect(got.map((c) => c.length / 1024)).toEqual([16, 32, 64, 128, 256, 256, 50, 100 / 1024]);
     for (let i = 0; i < got.length; i++) expect(same(got[i]!, pattern(got[i]!.length, i))).toBe(true);
-    (await conn.read_(6)).resolve(null);
+    (await conn.read_(8)).resolve(null);
   });
 });
