@@ -9,6 +9,7 @@ import { ConnectionLink } from "../link/connection-link.js";
 import type { LinkSink, Transport } from "../link/link.js";
 import { transportOf } from "../link/transport.js";
 import { WriteQueue } from "../link/write-queue.js";
+import { powerOfTwoAtLeast } from "../util/bytes.js";
 import { bindHost, connectUnlessAborted, splitOptions, type DialOptionsOf, type ListenOptionsOf } from "../listen/dial-listen.js";
 import { addressOf, queuedServer, type MuxServer } from "../listen/mux-server.js";
 
@@ -159,7 +160,7 @@ class ConnLink extends ConnectionLink {
       } else {
         // A small read would pin a large buffer for a few bytes: copy them out, keep the buffer.
         this.received(this.buffer.slice(0, n));
-        if (n < size / 4 && size > READ_MIN) this.buffer = new Uint8Array(Math.max(READ_MIN, 2 ** Math.ceil(Math.log2(2 * n))));
+        if (n < size / 4 && size > READ_MIN) this.buffer = new Uint8Array(Math.max(READ_MIN, powerOfTwoAtLeast(2 * n)));
       }
     }
   }

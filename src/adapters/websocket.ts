@@ -70,12 +70,6 @@ const OPEN = 1;
 const CLOSING = 2;
 const NORMAL_CLOSURE = 1000;
 
-/**
- * The largest message joined in the link's reusable buffer; larger writes get a buffer of their
- * own. Above the session's largest flush (256 KiB of payload and its frame headers).
- */
-const JOIN_MAX = 512 * 1024;
-
 const DEFAULT_HIGH_WATER = 1024 * 1024;
 const DEFAULT_LOW_WATER = 256 * 1024;
 /** bufferedAmount unchanged this long: polls back off. */
@@ -211,9 +205,9 @@ class WebSocketLink extends ConnectionLink {
    * Where the parts of a write are joined for a socket that copies inside send(): reused for every
    * message, since a fresh buffer per message is what costs most in a browser (allocating a large
    * ArrayBuffer there takes far longer than copying into one). Grown to the largest write seen, up
-   * to JOIN_MAX; let go when the connection ends.
+   * to the join limit (larger writes get a buffer of their own); let go when the connection ends.
    */
-  private readonly joiner = new JoinBuffer(JOIN_MAX);
+  private readonly joiner = new JoinBuffer();
 
   constructor(
     private readonly ws: WebSocketLike,

@@ -1,4 +1,4 @@
-import { byteLength, copyInto } from "../util/bytes.js";
+import { byteLength, copyInto, JOIN_LIMIT, powerOfTwoAtLeast } from "../util/bytes.js";
 
 /** One write of the session's that the connection has not all taken yet. */
 interface QueuedWrite {
@@ -7,11 +7,6 @@ interface QueuedWrite {
   size: number;
 }
 
-/**
- * The most bytes joined into one buffer: above a session's largest flush (256 KiB of payload and
- * its frame headers), so that a flush leaves in one call.
- */
-const JOIN_LIMIT = 512 * 1024;
 /** Joins up to this size get a buffer of their own; larger ones borrow one from the spare buffers. */
 const SMALL_JOIN = 16 * 1024;
 /** Spare join buffers kept of each size (32 KiB, 64 KiB, … JOIN_LIMIT): at most 4 MiB in all. */
@@ -26,7 +21,7 @@ const SPARE_PER_SIZE = 4;
 const spare = new Map<number, Uint8Array[]>();
 
 function borrow(total: number): Uint8Array {
-  const size = Math.min(JOIN_LIMIT, 2 ** Math.ceil(Math.log2(total)));
+  const size = Math.min(JOIN_LIMIT, powerOfTwoAtLeast(total));
   return spare.get(size)?.pop() ?? new Uint8Array(size);
 }
 

@@ -57,8 +57,19 @@ export function byteLength(parts: readonly Uint8Array[]): number {
   return total;
 }
 
+/**
+ * The most bytes a connection joins into one buffer: above a session's largest flush (256 KiB of
+ * payload and its frame headers), so that a flush leaves in one call.
+ */
+export const JOIN_LIMIT = 512 * 1024;
+
 /** The smallest buffer a JoinBuffer keeps. */
 const JOIN_MIN = 16 * 1024;
+
+/** The smallest power of two at or above `n` (for n ≥ 1). */
+export function powerOfTwoAtLeast(n: number): number {
+  return 2 ** Math.ceil(Math.log2(n));
+}
 
 /**
  * Joins the parts of a write into one buffer, for a connection that takes one buffer per send and
@@ -69,9 +80,10 @@ const JOIN_MIN = 16 * 1024;
 export class JoinBuffer {
   private buffer: Uint8Array | null = null;
 
-  constructor(private readonly max: number) {}
+  constructor(private readonly max = JOIN_LIMIT) {}
 
-  join(parts: readonly Uint8Array[], total = byteLength(parts)): Uint8Array {
+  join(parts: readonly Uint8Array[]): Uint8Array {
+    const total = byteLength(parts);
     if (total > this.max) return fill(new Uint8Array(total), parts);
     let buffer = this.buffer;
     if (buffer === null || buffer.length < total) {
